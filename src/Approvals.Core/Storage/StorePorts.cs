@@ -1,0 +1,91 @@
+using Approvals.Contracts;
+using Approvals.Core.Events;
+
+namespace Approvals.Core.Storage;
+
+/// <summary>Loads and saves actor state. Saves are version-checked and carry their events and timers.</summary>
+public interface IStateStore
+{
+    /// <summary>The approval with this id, or null.</summary>
+    Task<StoredApproval?> LoadApprovalAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits a batch of writes in one transaction. Each write commits wholly (state, events,
+    /// timers) or, on a version conflict, not at all, without failing the other writes. The result
+    /// has one outcome per write, in order.
+    /// </summary>
+    Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken);
+}
+
+/// <summary>Durable timers; claiming is safe across nodes and costs O(due), not O(pending).</summary>
+public interface ITimerStore
+{
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> timers due at <paramref name="now"/> that nobody holds,
+    /// leasing each until <paramref name="now"/> + <paramref name="lease"/>. A timer is held by one claimer at a time.
+    /// </summary>
+    Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a fired timer unless it was set again (to another due time) since it was claimed.</summary>
+    Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken);
+
+    /// <summary>The earliest due time of any timer, or null when there is none.</summary>
+    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The append-only event log (appends happen inside <see cref="IStateStore.SaveAsync"/>).</summary>
+public interface IEventLog
+{
+    /// <summary>
+    /// Events with a sequence number above <paramref name="afterSeq"/>, in order. Never returns an
+    /// event while one with a lower sequence number may still commit, so a reader that checkpoints
+    /// the last sequence it saw never skips one.
+    /// </summary>
+    Task<IReadOnlyList<EventRecord>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>All events of one subject, oldest first.</summary>
+    Task<IReadOnlyList<EventRecord>> ReadSubjectAsync(string subjectId, CancellationToken cancellationToken);
+}
+
+/// <summary>Durable idempotency keys with the hash of the request and the stored response.</summary>
+public interface IIdempotencyStore
+{
+    /// <summary>
+    /// Reserves <paramref name="key"/> in <paramref name="scope"/> for a request with
+    /// <paramref name="requestHash"/>, unless an unexpired record exists (which is returned instead).
+    /// Of concurrent callers with one key exactly one starts.
+    /// </summary>
+    Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken);
+
+    /// <summary>Stores the response of a started key.</summary>
+    Task CompleteAsync(string scope, string key, int statusCode, string? responseBody, CancellationToken cancellationToken);
+
+    /// <summary>Releases a started key whose request failed without a response worth replaying.</summary>
+    Task AbandonAsync(string scope, string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes records that expired before <paramref name="now"/>; returns how many.</summary>
+    Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+/// <summary>The read side behind list and count.</summary>
+public interface IApprovalQueries
+{
+    /// <summary>A page of approvals matching <paramref name="query"/>, newest first.</summary>
+    Task<Page<Approvals.ApprovalState>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken);
+
+    /// <summary>How many approvals of the tenant have <paramref name="status"/>.</summary>
+    Task<long> CountAsync(string tenantId, ApprovalStatus status, CancellationToken cancellationToken);
+
+    /// <summary>How many approvals of the tenant have each status (every status present, 0 when none).</summary>
+    Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(string tenantId, CancellationToken cancellationToken);
+}
+
+/// <summary>Everything a backend provides, plus schema migration and a health probe.</summary>
+public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries
+{
+    /// <summary>Applies the embedded migrations that are not applied yet. Safe to run on several nodes at once.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when the database answers.</summary>
+    Task<bool> IsReachableAsync(CancellationToken cancellationToken);
+}
