@@ -23,8 +23,9 @@ public static class ApprovalStateMachine
                 ? CreateRequest(create, now, options)
                 : DomainError.Validation("id", $"Approval request '{create.Id}' already exists.");
         }
-        if (state is null)
+        if (state is null || !IsVisibleTo(state, command.By))
         {
+            // Another tenant's request does not exist for the caller: 404, never 403.
             return new DomainError(ErrorCodes.NotFound, "The approval request does not exist.");
         }
         if (state.IsFinal)
@@ -232,6 +233,10 @@ public static class ApprovalStateMachine
         };
         return Emit(next, new NewEvent(type, actor, eventData));
     }
+
+    /// <summary>A request is visible to principals of its own tenant and to the system.</summary>
+    public static bool IsVisibleTo(ApprovalState state, Principal principal) =>
+        principal.Kind == PrincipalKind.System || string.Equals(state.TenantId, principal.TenantId, StringComparison.Ordinal);
 
     /// <summary>Every rule a person must pass to approve or reject, in the order API.md lists them.</summary>
     private static DomainError? CheckDecider(ApprovalState state, Principal by)

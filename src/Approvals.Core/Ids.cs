@@ -1,0 +1,34 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace Approvals.Core;
+
+/// <summary>
+/// Opaque ids with a type prefix (<c>apr_</c>, <c>evt_</c>, …): 48 bits of milliseconds then 80
+/// random bits, in lower-case Crockford base32, so ids sort roughly by creation time.
+/// </summary>
+public static class Ids
+{
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    /// <summary>A new id with <paramref name="prefix"/> (without the underscore), stamped at <paramref name="now"/>.</summary>
+    public static string New(string prefix, DateTimeOffset now)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        var millis = (ulong)now.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(millis >> (8 * (5 - i)));
+        }
+        RandomNumberGenerator.Fill(bytes[6..]);
+        Span<char> chars = stackalloc char[26];
+        // 128 bits as 26 base32 digits, most significant first.
+        var value = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        for (var i = 25; i >= 0; i--)
+        {
+            chars[i] = Alphabet[(int)(value & 31)];
+            value >>= 5;
+        }
+        return $"{prefix}_{chars}";
+    }
+}

@@ -1,0 +1,36 @@
+using Approvals.Contracts;
+using Approvals.Core.Approvals;
+
+namespace Approvals.Core.Storage;
+
+/// <summary>Result shaping shared by the backends' list and count queries.</summary>
+public static class Paging
+{
+    /// <summary>
+    /// Turns a newest-first result fetched with <c>limit + 1</c> rows into a page: the extra row only
+    /// tells that a next page exists, and the cursor is the last row returned.
+    /// </summary>
+    public static Page<ApprovalState> ToPage(IReadOnlyList<ApprovalState> rows, int limit)
+    {
+        if (rows.Count <= limit)
+        {
+            return new Page<ApprovalState>(rows, null);
+        }
+        var items = rows.Take(limit).ToList();
+        return new Page<ApprovalState>(items, new PageCursor(items[^1].CreatedAt, items[^1].Id));
+    }
+
+    /// <summary>Counts per status with every status present (0 where no row was counted).</summary>
+    public static IReadOnlyDictionary<ApprovalStatus, long> CountsByStatus(IEnumerable<(string Status, long Count)> rows)
+    {
+        var counts = Enum.GetValues<ApprovalStatus>().ToDictionary(s => s, _ => 0L);
+        foreach (var (status, count) in rows)
+        {
+            if (WireNames.TryParseStatus(status, out var parsed))
+            {
+                counts[parsed] = count;
+            }
+        }
+        return counts;
+    }
+}

@@ -1,0 +1,499 @@
+using System.Text;
+using Approvals.Contracts;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Approvals.Storage.PostgreSql;
+
+/// <summary>
+/// The multi-node backend. Every node is stateless: version checks, row locks,
+/// <c>FOR UPDATE SKIP LOCKED</c> and advisory locks in PostgreSQL do all the coordination.
+/// Tables live in the connection's search_path.
+/// </summary>
+public sealed class PostgresApprovalsStore : IApprovalsStore
+{
+    /// <summary>
+    /// Taken by every transaction that appends events, right before the insert, and held until commit.
+    /// Sequence numbers are therefore handed out in commit order: a transaction can only draw a seq after
+    /// the previous appender has committed (and become visible). So when a reader sees seq N, every
+    /// lower seq that will ever exist is already visible, and <see cref="ReadAfterAsync"/> never skips
+    /// an event that commits late with a lower seq. Without the lock, a slow transaction holding seq 10
+    /// could commit after one holding seq 11, and a reader checkpointing at 11 would never see 10.
+    /// </summary>
+    internal const string EventOrderLockSql = $"SELECT pg_advisory_xact_lock({LockKeys.EventOrder}, {LockKeys.Schema});";
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    /// <summary>Uses the database of <paramref name="dataSource"/>, which the caller owns and disposes.</summary>
+    public PostgresApprovalsStore(NpgsqlDataSource dataSource)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        _dataSource = dataSource;
+    }
+
+    /// <summary>
+    /// Builds a data source for <paramref name="connectionString"/> (e.g.
+    /// <c>Host=db;Database=approvals;Username=…;Password=…;SearchPath=approvals</c>). The caller owns it.
+    /// </summary>
+    public static NpgsqlDataSource CreateDataSource(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (string.IsNullOrEmpty(builder.ConnectionStringBuilder.ApplicationName))
+        {
+            builder.ConnectionStringBuilder.ApplicationName = "approvals";
+        }
+        return builder.Build();
+    }
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await PostgresMigrator.ApplyAsync(connection, cancellationToken);
+    }
+
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            return await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1;", cancellationToken: cancellationToken)) == 1;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    // ---- state ----
+
+    public async Task<StoredApproval?> LoadApprovalAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT state, chain_head FROM approvals WHERE id = @id;", connection);
+        command.Parameters.Add(Text("id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new StoredApproval(
+            ApprovalStateJson.Deserialize(reader.GetString(0)),
+            await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1));
+    }
+
+    public async Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Count == 0)
+        {
+            return [];
+        }
+        // Rows are locked in key order (stable, so two writes of one actor keep their order): two
+        // batches that touch the same approvals wait for each other instead of deadlocking.
+        var order = Enumerable.Range(0, writes.Count)
+            .OrderBy(i => writes[i].Key.Type, StringComparer.Ordinal)
+            .ThenBy(i => writes[i].Key.Id, StringComparer.Ordinal)
+            .ToArray();
+        var outcomes = new WriteOutcome[writes.Count];
+
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Round trip 1: every state row, each version-checked on its own. A conflict changes no row
+        // and so needs no savepoint; the other writes go on.
+        await using (var states = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var i in order)
+            {
+                states.BatchCommands.Add(writes[i] switch
+                {
+                    ApprovalWrite approval => ApprovalCommand(approval),
+                    var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
+                });
+            }
+            await states.ExecuteNonQueryAsync(cancellationToken);
+            for (var k = 0; k < order.Length; k++)
+            {
+                outcomes[order[k]] = states.BatchCommands[k].RecordsAffected == 1 ? WriteOutcome.Committed : WriteOutcome.Conflict;
+            }
+        }
+
+        // Round trip 2: timers, then (last, so the lock is held only until the commit right after)
+        // the events of the committed writes.
+        await using (var rest = new NpgsqlBatch(connection, transaction))
+        {
+            foreach (var i in order)
+            {
+                if (outcomes[i] == WriteOutcome.Committed)
+                {
+                    foreach (var timer in writes[i].Timers)
+                    {
+                        rest.BatchCommands.Add(TimerCommand(timer));
+                    }
+                }
+            }
+            var events = Enumerable.Range(0, writes.Count)
+                .Where(i => outcomes[i] == WriteOutcome.Committed)
+                .SelectMany(i => writes[i].Events)
+                .ToList();
+            if (events.Count > 0)
+            {
+                rest.BatchCommands.Add(new NpgsqlBatchCommand(EventOrderLockSql));
+                rest.BatchCommands.Add(InsertEventsCommand(events));
+            }
+            if (rest.BatchCommands.Count > 0)
+            {
+                await rest.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return outcomes;
+    }
+
+    private static NpgsqlBatchCommand ApprovalCommand(ApprovalWrite write)
+    {
+        var s = write.State;
+        var command = new NpgsqlBatchCommand(write.ExpectedVersion == 0
+            ? """
+              INSERT INTO approvals (id, tenant_id, status, risk_level, agent_id, requested_by, workflow_id,
+                                     created_at, updated_at, expires_at, version, chain_head, state)
+              VALUES (@id, @tenant_id, @status, @risk_level, @agent_id, @requested_by, @workflow_id,
+                      @created_at, @updated_at, @expires_at, @version, @chain_head, @state)
+              ON CONFLICT (id) DO NOTHING;
+              """
+            : """
+              UPDATE approvals
+              SET tenant_id = @tenant_id, status = @status, risk_level = @risk_level, agent_id = @agent_id,
+                  requested_by = @requested_by, workflow_id = @workflow_id, created_at = @created_at,
+                  updated_at = @updated_at, expires_at = @expires_at, version = @version,
+                  chain_head = @chain_head, state = @state
+              WHERE id = @id AND version = @expected;
+              """);
+        command.Parameters.Add(Text("id", s.Id));
+        command.Parameters.Add(Text("tenant_id", s.TenantId));
+        command.Parameters.Add(Text("status", WireNames.Of(s.Status)));
+        command.Parameters.Add(Text("risk_level", WireNames.Of(s.RiskLevel)));
+        command.Parameters.Add(Text("agent_id", s.AgentId));
+        command.Parameters.Add(Text("requested_by", s.RequestedBy));
+        command.Parameters.Add(Text("workflow_id", s.WorkflowId));
+        command.Parameters.Add(Time("created_at", s.CreatedAt));
+        command.Parameters.Add(Time("updated_at", s.UpdatedAt));
+        command.Parameters.Add(Time("expires_at", s.ExpiresAt));
+        command.Parameters.Add(new NpgsqlParameter<long>("version", s.Version));
+        command.Parameters.Add(Text("chain_head", write.ChainHead));
+        command.Parameters.Add(new NpgsqlParameter<string>("state", NpgsqlDbType.Jsonb) { TypedValue = ApprovalStateJson.Serialize(s) });
+        command.Parameters.Add(new NpgsqlParameter<long>("expected", write.ExpectedVersion));
+        return command;
+    }
+
+    private static NpgsqlBatchCommand TimerCommand(TimerChange timer)
+    {
+        var command = new NpgsqlBatchCommand(timer.DueAt is null
+            ? "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name;"
+            : """
+              INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES (@type, @id, @name, @due, NULL)
+              ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
+              """);
+        command.Parameters.Add(Text("type", timer.Actor.Type));
+        command.Parameters.Add(Text("id", timer.Actor.Id));
+        command.Parameters.Add(Text("name", timer.Name));
+        if (timer.DueAt is { } due)
+        {
+            command.Parameters.Add(Time("due", due));
+        }
+        return command;
+    }
+
+    private static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<EventRecord> events)
+    {
+        // One statement for all events; ORDER BY ordinality draws the identity values in batch order.
+        var command = new NpgsqlBatchCommand(
+            """
+            INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
+            SELECT id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash
+            FROM unnest(@id, @type, @tenant_id, @subject_id, @actor, @at, @data, @prev_hash, @hash)
+                 WITH ORDINALITY AS e(id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ord)
+            ORDER BY ord;
+            """);
+        command.Parameters.Add(TextArray("id", events.Select(e => e.Id)));
+        command.Parameters.Add(TextArray("type", events.Select(e => e.Type)));
+        command.Parameters.Add(TextArray("tenant_id", events.Select(e => e.TenantId)));
+        command.Parameters.Add(TextArray("subject_id", events.Select(e => e.SubjectId)));
+        command.Parameters.Add(TextArray("actor", events.Select(e => e.Actor)));
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("at", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz)
+        {
+            TypedValue = events.Select(e => e.At.UtcDateTime).ToArray(),
+        });
+        command.Parameters.Add(TextArray("data", events.Select(e => e.DataJson)));
+        command.Parameters.Add(TextArray("prev_hash", events.Select(e => e.PrevHash)));
+        command.Parameters.Add(TextArray("hash", events.Select(e => e.Hash)));
+        return command;
+    }
+
+    // ---- timers ----
+
+    public async Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // SKIP LOCKED: concurrent claimers take disjoint rows instead of queueing. A row another claimer
+        // claimed and committed meanwhile is re-checked against the WHERE (its new claimed_until) and dropped.
+        await using var command = new NpgsqlCommand(
+            """
+            WITH claimed AS (
+                UPDATE timers t SET claimed_until = @until
+                FROM (SELECT actor_type, actor_id, name FROM timers
+                      WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
+                      ORDER BY due_at
+                      LIMIT @limit
+                      FOR UPDATE SKIP LOCKED) due
+                WHERE t.actor_type = due.actor_type AND t.actor_id = due.actor_id AND t.name = due.name
+                RETURNING t.actor_type, t.actor_id, t.name, t.due_at)
+            SELECT actor_type, actor_id, name, due_at FROM claimed ORDER BY due_at, actor_type, actor_id, name;
+            """, connection);
+        command.Parameters.Add(Time("now", now));
+        command.Parameters.Add(Time("until", now + lease));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var timers = new List<DueTimer>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            timers.Add(new DueTimer(
+                new ActorKey(reader.GetString(0), reader.GetString(1)),
+                reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3)));
+        }
+        return timers;
+    }
+
+    public async Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(timer);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // due_at must still be the claimed one: a timer set again since the claim is a new timer.
+        await using var command = new NpgsqlCommand(
+            "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name AND due_at = @due;", connection);
+        command.Parameters.Add(Text("type", timer.Actor.Type));
+        command.Parameters.Add(Text("id", timer.Actor.Id));
+        command.Parameters.Add(Text("name", timer.Name));
+        command.Parameters.Add(Time("due", timer.DueAt));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT min(due_at) FROM timers;", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return await reader.IsDBNullAsync(0, cancellationToken) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+    }
+
+    // ---- events ----
+
+    public async Task<IReadOnlyList<EventRecord>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        // No high-water-mark check is needed here: EventOrderLockSql makes seq order commit order.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"{SelectEvents} WHERE seq > @after ORDER BY seq LIMIT @limit;", connection);
+        command.Parameters.Add(new NpgsqlParameter<long>("after", afterSeq));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> ReadSubjectAsync(string subjectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"{SelectEvents} WHERE subject_id = @subject ORDER BY seq;", connection);
+        command.Parameters.Add(Text("subject", subjectId));
+        return await ReadEventsAsync(command, cancellationToken);
+    }
+
+    private const string SelectEvents = "SELECT seq, id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash FROM events";
+
+    private static async Task<IReadOnlyList<EventRecord>> ReadEventsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<EventRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new EventRecord(
+                Id: reader.GetString(1),
+                Seq: reader.GetInt64(0),
+                Type: reader.GetString(2),
+                TenantId: reader.GetString(3),
+                SubjectId: reader.GetString(4),
+                Actor: reader.GetString(5),
+                At: reader.GetFieldValue<DateTimeOffset>(6),
+                DataJson: reader.GetString(7),
+                PrevHash: await reader.IsDBNullAsync(8, cancellationToken) ? null : reader.GetString(8),
+                Hash: reader.GetString(9)));
+        }
+        return events;
+    }
+
+    // ---- idempotency ----
+
+    public async Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // The existing record is read by a second statement: one statement's snapshot may predate the
+        // row that made the insert conflict. If that row is gone by then (abandoned or purged), try again.
+        while (true)
+        {
+            await using (var begin = new NpgsqlCommand(
+                """
+                INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
+                VALUES (@scope, @key, @hash, false, 0, NULL, @now, @expires)
+                ON CONFLICT (scope, key) DO UPDATE
+                    SET request_hash = excluded.request_hash, completed = false, status_code = 0, response_body = NULL,
+                        created_at = excluded.created_at, expires_at = excluded.expires_at
+                    WHERE idempotency_keys.expires_at <= @now
+                RETURNING 1;
+                """, connection))
+            {
+                begin.Parameters.Add(Text("scope", scope));
+                begin.Parameters.Add(Text("key", key));
+                begin.Parameters.Add(Text("hash", requestHash));
+                begin.Parameters.Add(Time("now", now));
+                begin.Parameters.Add(Time("expires", now + retention));
+                if (await begin.ExecuteScalarAsync(cancellationToken) is not null)
+                {
+                    return new IdempotencyClaim(true, null);
+                }
+            }
+
+            await using var select = new NpgsqlCommand(
+                """
+                SELECT scope, key, request_hash, completed, status_code, response_body, created_at, expires_at
+                FROM idempotency_keys WHERE scope = @scope AND key = @key;
+                """, connection);
+            select.Parameters.Add(Text("scope", scope));
+            select.Parameters.Add(Text("key", key));
+            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new IdempotencyClaim(false, new IdempotencyRecord(
+                    reader.GetString(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetBoolean(3),
+                    reader.GetInt32(4),
+                    await reader.IsDBNullAsync(5, cancellationToken) ? null : reader.GetString(5),
+                    reader.GetFieldValue<DateTimeOffset>(6),
+                    reader.GetFieldValue<DateTimeOffset>(7)));
+            }
+        }
+    }
+
+    public async Task CompleteAsync(string scope, string key, int statusCode, string? responseBody, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE idempotency_keys SET completed = true, status_code = @statusCode, response_body = @responseBody WHERE scope = @scope AND key = @key;",
+            new { scope, key, statusCode, responseBody }, cancellationToken: cancellationToken));
+    }
+
+    public async Task AbandonAsync(string scope, string key, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM idempotency_keys WHERE scope = @scope AND key = @key AND NOT completed;",
+            new { scope, key }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("DELETE FROM idempotency_keys WHERE expires_at <= @now;", connection);
+        command.Parameters.Add(Time("now", now));
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    // ---- queries ----
+
+    public async Task<Page<ApprovalState>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder("SELECT state FROM approvals WHERE tenant_id = @tenant_id");
+        command.Parameters.Add(Text("tenant_id", query.TenantId));
+        void Filter(string column, string? value)
+        {
+            if (value is not null)
+            {
+                sql.Append($" AND {column} = @{column}");
+                command.Parameters.Add(Text(column, value));
+            }
+        }
+        Filter("status", query.Status is { } status ? WireNames.Of(status) : null);
+        Filter("risk_level", query.RiskLevel is { } risk ? WireNames.Of(risk) : null);
+        Filter("agent_id", query.AgentId);
+        Filter("requested_by", query.RequestedBy);
+        Filter("workflow_id", query.WorkflowId);
+        if (query.CreatedAfter is { } after)
+        {
+            sql.Append(" AND created_at > @created_after");
+            command.Parameters.Add(Time("created_after", after));
+        }
+        if (query.CreatedBefore is { } before)
+        {
+            sql.Append(" AND created_at < @created_before");
+            command.Parameters.Add(Time("created_before", before));
+        }
+        if (query.After is { } cursor)
+        {
+            // A row comparison, which PostgreSQL matches against the (…, created_at DESC, id DESC) indexes.
+            sql.Append(" AND (created_at, id) < (@cursor_at, @cursor_id)");
+            command.Parameters.Add(Time("cursor_at", cursor.CreatedAt));
+            command.Parameters.Add(Text("cursor_id", cursor.Id));
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
+        command.CommandText = sql.ToString();
+
+        var states = new List<ApprovalState>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states.Add(ApprovalStateJson.Deserialize(reader.GetString(0)));
+        }
+        return Paging.ToPage(states, query.Limit);
+    }
+
+    public async Task<long> CountAsync(string tenantId, ApprovalStatus status, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM approvals WHERE tenant_id = @tenantId AND status = @status;",
+            new { tenantId, status = WireNames.Of(status) }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            "SELECT status, count(*) FROM approvals WHERE tenant_id = @tenantId GROUP BY status;",
+            new { tenantId }, cancellationToken: cancellationToken));
+        return Paging.CountsByStatus(rows);
+    }
+
+    // ---- parameters ----
+
+    private static NpgsqlParameter Text(string name, string? value) =>
+        new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter<string?[]> TextArray(string name, IEnumerable<string?> values) =>
+        new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { TypedValue = values.ToArray() };
+
+    // Npgsql writes only UTC DateTimeOffsets to timestamptz; callers already truncated to microseconds.
+    private static NpgsqlParameter<DateTimeOffset> Time(string name, DateTimeOffset value) =>
+        new(name, NpgsqlDbType.TimestampTz) { TypedValue = value.ToUniversalTime() };
+}

@@ -1,0 +1,370 @@
+using Approvals.Contracts;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Approvals.Storage.Sqlite;
+
+/// <summary>
+/// The embedded backend: one SQLite file in WAL mode, for a single node. Writes are serialised
+/// in-process (SQLite has one writer anyway), so a batch is one IMMEDIATE transaction and one fsync,
+/// and event sequence numbers are assigned in commit order.
+/// </summary>
+public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    /// <summary>Uses the database named by <paramref name="connectionString"/> (e.g. <c>Data Source=./data/approvals.db</c>).</summary>
+    public SqliteApprovalsStore(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+        _connectionString = builder.ToString();
+    }
+
+    public void Dispose() => _writeLock.Dispose();
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            // WAL lets readers run beside the one writer; the setting is stored in the file.
+            await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
+            await SqliteMigrator.ApplyAsync(connection, cancellationToken);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            return await connection.ExecuteScalarAsync<long>("SELECT 1;") == 1;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    // ---- state ----
+
+    public async Task<StoredApproval?> LoadApprovalAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<ApprovalRow>(new CommandDefinition(
+            "SELECT state, chain_head FROM approvals WHERE id = @id;", new { id }, cancellationToken: cancellationToken));
+        return row is null ? null : new StoredApproval(ApprovalStateJson.Deserialize(row.State), row.Chain_Head);
+    }
+
+    private sealed record ApprovalRow(string State, string? Chain_Head);
+
+    public async Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
+    {
+        if (writes.Count == 0)
+        {
+            return [];
+        }
+        return await WriteAsync(async (connection, transaction) =>
+        {
+            var outcomes = new WriteOutcome[writes.Count];
+            for (var i = 0; i < writes.Count; i++)
+            {
+                var committed = writes[i] switch
+                {
+                    ApprovalWrite approval => await SaveApprovalAsync(connection, transaction, approval),
+                    var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
+                };
+                if (committed)
+                {
+                    await ApplyTimersAsync(connection, transaction, writes[i].Timers);
+                    await AppendEventsAsync(connection, transaction, writes[i].Events);
+                }
+                outcomes[i] = committed ? WriteOutcome.Committed : WriteOutcome.Conflict;
+            }
+            return (IReadOnlyList<WriteOutcome>)outcomes;
+        }, cancellationToken);
+    }
+
+    private static async Task<bool> SaveApprovalAsync(SqliteConnection connection, SqliteTransaction transaction, ApprovalWrite write)
+    {
+        var s = write.State;
+        var row = new
+        {
+            id = s.Id,
+            tenant_id = s.TenantId,
+            status = WireNames.Of(s.Status),
+            risk_level = WireNames.Of(s.RiskLevel),
+            agent_id = s.AgentId,
+            requested_by = s.RequestedBy,
+            workflow_id = s.WorkflowId,
+            created_at = Micros.From(s.CreatedAt),
+            updated_at = Micros.From(s.UpdatedAt),
+            expires_at = Micros.From(s.ExpiresAt),
+            version = s.Version,
+            chain_head = write.ChainHead,
+            state = ApprovalStateJson.Serialize(s),
+            expected = write.ExpectedVersion,
+        };
+        var sql = write.ExpectedVersion == 0
+            ? """
+              INSERT INTO approvals (id, tenant_id, status, risk_level, agent_id, requested_by, workflow_id,
+                                     created_at, updated_at, expires_at, version, chain_head, state)
+              VALUES (@id, @tenant_id, @status, @risk_level, @agent_id, @requested_by, @workflow_id,
+                      @created_at, @updated_at, @expires_at, @version, @chain_head, @state)
+              ON CONFLICT (id) DO NOTHING;
+              """
+            : """
+              UPDATE approvals
+              SET status = @status, risk_level = @risk_level, agent_id = @agent_id, workflow_id = @workflow_id,
+                  updated_at = @updated_at, expires_at = @expires_at, version = @version,
+                  chain_head = @chain_head, state = @state
+              WHERE id = @id AND version = @expected;
+              """;
+        return await connection.ExecuteAsync(sql, row, transaction) == 1;
+    }
+
+    private static async Task ApplyTimersAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TimerChange> timers)
+    {
+        foreach (var timer in timers)
+        {
+            var args = new { type = timer.Actor.Type, id = timer.Actor.Id, name = timer.Name, due = timer.DueAt is { } d ? Micros.From(d) : 0 };
+            var sql = timer.DueAt is null
+                ? "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name;"
+                : """
+                  INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES (@type, @id, @name, @due, NULL)
+                  ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
+                  """;
+            await connection.ExecuteAsync(sql, args, transaction);
+        }
+    }
+
+    private static async Task AppendEventsAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<EventRecord> events)
+    {
+        foreach (var e in events)
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
+                VALUES (@Id, @Type, @TenantId, @SubjectId, @Actor, @at, @DataJson, @PrevHash, @Hash);
+                """,
+                new { e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, at = Micros.From(e.At), e.DataJson, e.PrevHash, e.Hash },
+                transaction);
+        }
+    }
+
+    // ---- timers ----
+
+    public Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var rows = await connection.QueryAsync<(string Type, string Id, string Name, long DueAt)>(
+                """
+                UPDATE timers SET claimed_until = @until
+                WHERE rowid IN (
+                    SELECT rowid FROM timers
+                    WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
+                    ORDER BY due_at LIMIT @limit)
+                RETURNING actor_type, actor_id, name, due_at;
+                """,
+                new { now = Micros.From(now), until = Micros.From(now + lease), limit }, transaction);
+            return (IReadOnlyList<DueTimer>)rows
+                .Select(r => new DueTimer(new ActorKey(r.Type, r.Id), r.Name, Micros.To(r.DueAt)))
+                .OrderBy(t => t.DueAt)
+                .ToList();
+        }, cancellationToken);
+
+    public Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name AND due_at = @due;",
+            new { type = timer.Actor.Type, id = timer.Actor.Id, name = timer.Name, due = Micros.From(timer.DueAt) }, transaction),
+            cancellationToken);
+
+    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var due = await connection.ExecuteScalarAsync<long?>("SELECT min(due_at) FROM timers;");
+        return due is { } d ? Micros.To(d) : null;
+    }
+
+    // ---- events ----
+
+    public async Task<IReadOnlyList<EventRecord>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        // One writer commits at a time and assigns sequence numbers inside its transaction, so commit
+        // order is sequence order and everything below the highest visible seq is already visible.
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            $"{EventRow.Select} WHERE seq > @afterSeq ORDER BY seq LIMIT @limit;", new { afterSeq, limit }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> ReadSubjectAsync(string subjectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
+            $"{EventRow.Select} WHERE subject_id = @subjectId ORDER BY seq;", new { subjectId }, cancellationToken: cancellationToken));
+        return rows.Select(r => r.ToRecord()).ToList();
+    }
+
+    private sealed record EventRow(long Seq, string Id, string Type, string Tenant_Id, string Subject_Id, string Actor, long At, string Data, string? Prev_Hash, string Hash)
+    {
+        public const string Select = "SELECT seq, id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash FROM events";
+
+        public EventRecord ToRecord() => new(Id, Seq, Type, Tenant_Id, Subject_Id, Actor, Micros.To(At), Data, Prev_Hash, Hash);
+    }
+
+    // ---- idempotency ----
+
+    public Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken) =>
+        WriteAsync(async (connection, transaction) =>
+        {
+            var started = await connection.QueryAsync<string>(
+                """
+                INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
+                VALUES (@scope, @key, @requestHash, 0, 0, NULL, @now, @expires)
+                ON CONFLICT (scope, key) DO UPDATE
+                    SET request_hash = excluded.request_hash, completed = 0, status_code = 0, response_body = NULL,
+                        created_at = excluded.created_at, expires_at = excluded.expires_at
+                    WHERE idempotency_keys.expires_at <= @now
+                RETURNING key;
+                """,
+                new { scope, key, requestHash, now = Micros.From(now), expires = Micros.From(now + retention) }, transaction);
+            if (started.Any())
+            {
+                return new IdempotencyClaim(true, null);
+            }
+            var existing = await connection.QuerySingleAsync<IdempotencyRow>(
+                $"{IdempotencyRow.Select} WHERE scope = @scope AND key = @key;", new { scope, key }, transaction);
+            return new IdempotencyClaim(false, existing.ToRecord());
+        }, cancellationToken);
+
+    public Task CompleteAsync(string scope, string key, int statusCode, string? responseBody, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "UPDATE idempotency_keys SET completed = 1, status_code = @statusCode, response_body = @responseBody WHERE scope = @scope AND key = @key;",
+            new { scope, key, statusCode, responseBody }, transaction), cancellationToken);
+
+    public Task AbandonAsync(string scope, string key, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "DELETE FROM idempotency_keys WHERE scope = @scope AND key = @key AND completed = 0;",
+            new { scope, key }, transaction), cancellationToken);
+
+    public Task<int> PurgeExpiredAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "DELETE FROM idempotency_keys WHERE expires_at <= @now;", new { now = Micros.From(now) }, transaction), cancellationToken);
+
+    private sealed record IdempotencyRow(string Scope, string Key, string Request_Hash, long Completed, long Status_Code, string? Response_Body, long Created_At, long Expires_At)
+    {
+        public const string Select = "SELECT scope, key, request_hash, completed, status_code, response_body, created_at, expires_at FROM idempotency_keys";
+
+        public IdempotencyRecord ToRecord() =>
+            new(Scope, Key, Request_Hash, Completed != 0, (int)Status_Code, Response_Body, Micros.To(Created_At), Micros.To(Expires_At));
+    }
+
+    // ---- queries ----
+
+    public async Task<Page<ApprovalState>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new System.Text.StringBuilder("SELECT state FROM approvals WHERE tenant_id = @TenantId");
+        var args = new DynamicParameters(new { query.TenantId, limit = query.Limit + 1 });
+        void Filter(string column, object? value)
+        {
+            if (value is not null)
+            {
+                sql.Append($" AND {column} = @{column}");
+                args.Add(column, value);
+            }
+        }
+        Filter("status", query.Status is { } status ? WireNames.Of(status) : null);
+        Filter("risk_level", query.RiskLevel is { } risk ? WireNames.Of(risk) : null);
+        Filter("agent_id", query.AgentId);
+        Filter("requested_by", query.RequestedBy);
+        Filter("workflow_id", query.WorkflowId);
+        if (query.CreatedAfter is { } after)
+        {
+            sql.Append(" AND created_at > @createdAfter");
+            args.Add("createdAfter", Micros.From(after));
+        }
+        if (query.CreatedBefore is { } before)
+        {
+            sql.Append(" AND created_at < @createdBefore");
+            args.Add("createdBefore", Micros.From(before));
+        }
+        if (query.After is { } cursor)
+        {
+            sql.Append(" AND (created_at, id) < (@cursorAt, @cursorId)");
+            args.Add("cursorAt", Micros.From(cursor.CreatedAt));
+            args.Add("cursorId", cursor.Id);
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var states = (await connection.QueryAsync<string>(new CommandDefinition(sql.ToString(), args, cancellationToken: cancellationToken)))
+            .Select(ApprovalStateJson.Deserialize)
+            .ToList();
+        return Paging.ToPage(states, query.Limit);
+    }
+
+    public async Task<long> CountAsync(string tenantId, ApprovalStatus status, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT count(*) FROM approvals WHERE tenant_id = @tenantId AND status = @status;",
+            new { tenantId, status = WireNames.Of(status) }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            "SELECT status, count(*) FROM approvals WHERE tenant_id = @tenantId GROUP BY status;",
+            new { tenantId }, cancellationToken: cancellationToken));
+        return Paging.CountsByStatus(rows);
+    }
+
+    // ---- plumbing ----
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        // FULL: a commit is on disk before it is acknowledged (group commit pays for the fsync).
+        // busy_timeout: another process (a CLI, a second server by mistake) waits instead of failing.
+        await connection.ExecuteAsync("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
+        return connection;
+    }
+
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            // BEGIN IMMEDIATE: take the write lock up front rather than failing to upgrade later.
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}
