@@ -13,6 +13,12 @@ public sealed record DomainError(string Code, string Detail)
     /// <summary>Internal code: a timer fired before the deadline; nothing happens.</summary>
     public const string NotDue = "not_due";
 
+    /// <summary>
+    /// Internal code: the deadline has passed but the expiry was not applied yet (the timer is late
+    /// or the node was down). The caller applies <c>Expire</c> first, then runs the command again.
+    /// </summary>
+    public const string ExpiryDue = "expiry_due";
+
     /// <summary>For <c>already_resolved</c>: the current status.</summary>
     public ApprovalStatus? CurrentStatus { get; init; }
 

@@ -80,9 +80,9 @@ internal static class PostgresMigrator
 /// <summary>The advisory locks of this store, as SQL arguments <c>(class, object)</c>.</summary>
 internal static class LockKeys
 {
-    // First key: what the lock guards (arbitrary constants, "APM1"/"APE1", that no other code uses).
-    public const int Migrations = 0x41504D31;
-    public const int EventOrder = 0x41504531;
+    // First key: what the lock guards (arbitrary constants, "APM1"/"APE1" in ASCII, that no other code uses).
+    public const string Migrations = "1095781681";
+    public const string EventOrder = "1095779633";
 
     // Second key: the schema, so installations sharing a database (and parallel test schemas) do
     // not serialise each other. coalesce: a NULL argument would make the lock call a silent no-op.

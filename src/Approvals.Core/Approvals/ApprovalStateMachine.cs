@@ -32,6 +32,11 @@ public static class ApprovalStateMachine
         {
             return DomainError.AlreadyResolved(state.Status);
         }
+        if (command is not ApprovalCommand.Expire && now >= state.ExpiresAt)
+        {
+            // The deadline, not the timer, decides: past it, on_expiry applies before anything else.
+            return new DomainError(DomainError.ExpiryDue, $"The deadline {EventHasher.FormatTime(state.ExpiresAt)} has passed; apply the expiry first.");
+        }
         return command switch
         {
             ApprovalCommand.Approve approve => Approve(state, approve, now),
@@ -109,13 +114,12 @@ public static class ApprovalStateMachine
         var decisions = state.Decisions.Append(new Decision(DecisionKind.Approve, approve.By.Id, approve.By.Name, approve.Note, now)).ToList();
         var approvals = decisions.Count(d => d.Kind == DecisionKind.Approve);
         var next = state with { Decisions = decisions, UpdatedAt = now, Version = state.Version + 1 };
-        var data = DecisionData(next, approve.By, approve.Note, approvals);
         if (approvals < state.Policy.RequiredApprovals)
         {
-            return Emit(next, new NewEvent(EventTypes.ApprovalDecisionRecorded, approve.By.Id, data));
+            return Emit(next, new NewEvent(EventTypes.ApprovalDecisionRecorded, approve.By.Id, DecisionData(next, approve.By, approve.Note, approvals)));
         }
         next = next with { Status = ApprovalStatus.Approved, DecidedAt = now, DecidedBy = approve.By.Id, DecisionNote = approve.Note };
-        return Emit(next, new NewEvent(EventTypes.ApprovalApproved, approve.By.Id, data));
+        return Emit(next, new NewEvent(EventTypes.ApprovalApproved, approve.By.Id, DecisionData(next, approve.By, approve.Note, approvals)));
     }
 
     private static Result<ApprovalTransition> Reject(ApprovalState state, ApprovalCommand.Reject reject, DateTimeOffset now)
@@ -164,15 +168,16 @@ public static class ApprovalStateMachine
         {
             return DomainError.Forbidden("Only the requester or an admin may extend a request.");
         }
-        if (ApprovalValidation.CheckDeadline("expires_at", extend.ExpiresAt, now, options) is { } invalid)
+        var expiresAt = ApprovalValidation.Truncate(extend.ExpiresAt);
+        if (ApprovalValidation.CheckDeadline("expires_at", expiresAt, now, options) is { } invalid)
         {
             return invalid;
         }
-        var next = state with { ExpiresAt = extend.ExpiresAt, UpdatedAt = now, Version = state.Version + 1 };
+        var next = state with { ExpiresAt = expiresAt, UpdatedAt = now, Version = state.Version + 1 };
         var data = new JsonObject
         {
             ["previous_expires_at"] = EventHasher.FormatTime(state.ExpiresAt),
-            ["expires_at"] = EventHasher.FormatTime(extend.ExpiresAt),
+            ["expires_at"] = EventHasher.FormatTime(expiresAt),
             ["by"] = extend.By.Id,
         };
         return Emit(next, new NewEvent(EventTypes.ApprovalExtended, extend.By.Id, data));

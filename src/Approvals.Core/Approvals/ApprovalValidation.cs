@@ -101,8 +101,9 @@ public static class ApprovalValidation
                 expiresAt = now + duration;
             }
         }
-        else if (request.ExpiresAt is { } at)
+        else if (request.ExpiresAt is { } requestedAt)
         {
+            var at = Truncate(requestedAt);
             if (CheckDeadline("expires_at", at, now, options) is { Fields: { } fields })
             {
                 foreach (var (field, messages) in fields)

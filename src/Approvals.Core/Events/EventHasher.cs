@@ -30,16 +30,10 @@ public static class EventHasher
     /// <summary>The hash an event should carry given its content and <see cref="EventRecord.PrevHash"/>.</summary>
     public static string ComputeHash(EventRecord e)
     {
-        var text = string.Join('\n',
-            e.PrevHash ?? "",
-            e.Id,
-            e.Type,
-            e.TenantId,
-            e.SubjectId,
-            e.Actor,
-            FormatTime(e.At),
-            e.DataJson);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+        // A JSON array of the fields: unambiguous whatever characters a field holds.
+        string?[] fields = [e.PrevHash, e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, FormatTime(e.At), e.DataJson];
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(fields);
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 
     /// <summary>Timestamps in the chain: UTC with exactly six fractional digits.</summary>

@@ -2,6 +2,7 @@ using Approvals.Contracts;
 using Approvals.Core;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
+using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Runtime.Actors;
 
@@ -29,6 +30,12 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
         {
             var now = ApprovalValidation.Truncate(context.Clock.GetUtcNow());
             var decided = Precondition(command, ifMatch) ?? ApprovalStateMachine.Decide(_current?.State, command, now, context.Options);
+            var catchingUp = decided.Error?.Code == DomainError.ExpiryDue;
+            if (catchingUp)
+            {
+                // The deadline passed before the timer fired: commit the expiry first, then run the command against its result.
+                decided = ApprovalStateMachine.Decide(_current!.State, new ApprovalCommand.Expire(Principal.System(_current.State.TenantId)), now, context.Options);
+            }
             if (!decided.IsSuccess)
             {
                 if (!fresh)
@@ -54,6 +61,10 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
                     }
                 }
                 context.Changes.Publish(transition.State);
+                if (catchingUp)
+                {
+                    continue;
+                }
                 return transition.State;
             }
 
@@ -69,7 +80,8 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
 
     private Result<ApprovalTransition>? Precondition(ApprovalCommand command, long? ifMatch)
     {
-        if (ifMatch is not { } expected || _current is not { State: var state } || !ApprovalStateMachine.IsVisibleTo(state, command.By))
+        // A final request answers already_resolved whatever version the caller holds.
+        if (ifMatch is not { } expected || _current is not { State: var state } || state.IsFinal || !ApprovalStateMachine.IsVisibleTo(state, command.By))
         {
             return null;
         }

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Approvals.Contracts;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+using Approvals.Testing.PostgreSql;
+using Approvals.Testing.Storage;
+using Npgsql;
+
+namespace Approvals.Storage.PostgreSql.Tests;
+
+/// <summary>The storage contract on PostgreSQL (one fresh schema per test), plus what only several nodes can break.</summary>
+[RequiresPostgres]
+public sealed class PostgresStoreContractTests : StoreContractTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private PostgresDatabase? _database;
+
+    private PostgresDatabase Database => _database ?? throw new InvalidOperationException("No database yet.");
+
+    protected override async Task<IApprovalsStore> CreateStoreAsync()
+    {
+        _database = await PostgresDatabase.CreateAsync();
+        var store = new PostgresApprovalsStore(_database.DataSource);
+        await store.MigrateAsync(None);
+        return store;
+    }
+
+    protected override async Task DisposeStoreAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task ReadAfter_NeverSkipsAnEventThatCommitsLateWithALowerSeq()
+    {
+        var a = NewApproval("apr_a");
+        var b = NewApproval("apr_b");
+        var aRequested = NewEvent(a, null);
+        var bRequested = NewEvent(b, null);
+        await SaveCommittedAsync(Create(a, [aRequested]), Create(b, [bRequested]));
+        var reader = new CheckpointReader(Store);
+        await reader.PollAsync();
+        Assert.Equal([aRequested.Id, bRequested.Id], reader.Seen.Select(e => e.Id));
+
+        // Node 1 is mid-commit: it has appended an event (drawing the next seq) under the event-order
+        // lock, exactly as SaveAsync does, and has not committed yet.
+        await using var node1 = await Database.DataSource.OpenConnectionAsync();
+        await using var node1Transaction = await node1.BeginTransactionAsync();
+        await using (var lockCommand = new NpgsqlCommand(PostgresApprovalsStore.EventOrderLockSql, node1, node1Transaction))
+        {
+            await lockCommand.ExecuteNonQueryAsync();
+        }
+        var late = NewEvent(a with { Version = 2 }, aRequested.Hash, EventTypes.ApprovalExtended);
+        var lateSeq = await AppendRawAsync(node1, node1Transaction, late);
+
+        // Node 2 commits an event meanwhile.
+        var b2 = b with { Title = "Renamed", Version = 2 };
+        var early = NewEvent(b2, bRequested.Hash, EventTypes.ApprovalExtended);
+        var node2 = Store.SaveAsync([Update(b2, 1, bRequested.Hash, [early])], None);
+        await WaitUntilAsync(async () => node2.IsCompleted || await SomeoneWaitsForTheEventOrderLockAsync(), "node 2 neither committed nor waited for the event-order lock");
+
+        // The reader polls while node 1's seq is still open: it must not get past it.
+        await reader.PollAsync();
+        await reader.PollAsync();
+        Assert.True(reader.Seen.Count == 2, $"the reader got past the open seq {lateSeq}: it saw seq {reader.Checkpoint} ({reader.Seen[^1].Id})");
+        Assert.False(node2.IsCompleted, "node 2 committed while node 1 held the event-order lock");
+
+        await node1Transaction.CommitAsync();
+        Assert.Equal([WriteOutcome.Committed], await node2);
+        await WaitUntilAsync(async () => (await reader.PollAsync()).Count >= 4, "the reader never saw both late events");
+
+        Assert.Equal([aRequested.Id, bRequested.Id, late.Id, early.Id], reader.Seen.Select(e => e.Id));
+        Assert.Equal(lateSeq, reader.Seen[2].Seq);
+        Assert.True(reader.Seen[3].Seq > lateSeq);
+    }
+
+    [PostgresFact]
+    public async Task ClaimDue_TwoConcurrentClaimers_NeverClaimOneTimerTwice()
+    {
+        const int count = 1000;
+        var writes = Enumerable.Range(0, count)
+            .Select(i => Create(NewApproval($"apr_{i:0000}"), null, Expiry($"apr_{i:0000}", T0.AddTicks(i * 10))))
+            .ToList();
+        foreach (var chunk in writes.Chunk(250))
+        {
+            await SaveCommittedAsync(chunk);
+        }
+        var now = T0.AddMinutes(1);
+        var claimed = new ConcurrentQueue<DueTimer>();
+        // Two nodes: separate stores (and so separate connections) over the same schema.
+        var nodes = new[] { new PostgresApprovalsStore(Database.DataSource), new PostgresApprovalsStore(Database.DataSource) };
+
+        await Task.WhenAll(nodes.Select(node => Task.Run(async () =>
+        {
+            while (true)
+            {
+                var batch = await node.ClaimDueAsync(now, 10, TimeSpan.FromMinutes(5), None);
+                if (batch.Count == 0)
+                {
+                    return;
+                }
+                foreach (var timer in batch)
+                {
+                    claimed.Enqueue(timer);
+                }
+            }
+        })));
+
+        var duplicates = claimed.GroupBy(t => t.Actor.Id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        Assert.True(duplicates.Count == 0, $"claimed twice: {string.Join(", ", duplicates.Take(10))}");
+        Assert.Equal(count, claimed.Count);
+    }
+
+    [PostgresFact]
+    public async Task Migrate_FromSeveralNodesAtOnce_AppliesEachMigrationOnce()
+    {
+        await using var fresh = await PostgresDatabase.CreateAsync();
+        var nodes = Enumerable.Range(0, 5).Select(_ => new PostgresApprovalsStore(fresh.DataSource)).ToList();
+
+        await Task.WhenAll(nodes.Select(node => Task.Run(() => node.MigrateAsync(None))));
+
+        await using var command = fresh.DataSource.CreateCommand("SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations;");
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.True(reader.GetInt64(0) >= 1);
+        Assert.Equal(reader.GetInt64(0), reader.GetInt64(1));
+        Assert.Equal(1, reader.GetInt64(2));
+        await reader.DisposeAsync();
+        Assert.True(await nodes[0].IsReachableAsync(None));
+        Assert.Equal(WriteOutcome.Committed, Assert.Single(await nodes[1].SaveAsync([Create(NewApproval("apr_1"))], None)));
+    }
+
+    [PostgresFact]
+    public async Task IsReachable_WhenNoServerAnswers_IsFalse()
+    {
+        // Port 1 on loopback: refused at once, nothing to wait for.
+        await using var unreachable = PostgresApprovalsStore.CreateDataSource("Host=127.0.0.1;Port=1;Username=nobody;Password=x;Timeout=5");
+
+        Assert.False(await new PostgresApprovalsStore(unreachable).IsReachableAsync(None));
+    }
+
+    private static async Task<long> AppendRawAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventRecord e)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
+            VALUES (@id, @type, @tenant, @subject, @actor, @at, @data, @prev, @hash) RETURNING seq;
+            """, connection, transaction);
+        command.Parameters.AddWithValue("id", e.Id);
+        command.Parameters.AddWithValue("type", e.Type);
+        command.Parameters.AddWithValue("tenant", e.TenantId);
+        command.Parameters.AddWithValue("subject", e.SubjectId);
+        command.Parameters.AddWithValue("actor", e.Actor);
+        command.Parameters.AddWithValue("at", e.At);
+        command.Parameters.AddWithValue("data", e.DataJson);
+        command.Parameters.AddWithValue("prev", (object?)e.PrevHash ?? DBNull.Value);
+        command.Parameters.AddWithValue("hash", e.Hash);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task<bool> SomeoneWaitsForTheEventOrderLockAsync()
+    {
+        // The event-order lock is pg_advisory_xact_lock(<class>, <schema hash>): pg_locks shows the
+        // class as classid and the schema hash as objid.
+        await using var command = Database.DataSource.CreateCommand(
+            $"""
+            SELECT EXISTS (
+                SELECT 1 FROM pg_locks
+                WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND classid = {LockKeys.EventOrder}::oid AND objid = ({LockKeys.Schema})::oid);
+            """);
+        return (bool)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var elapsed = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(elapsed.Elapsed < Deadline, $"{failure} within {Deadline.TotalSeconds} s");
+        }
+    }
+
+    /// <summary>A log consumer as the dispatchers are: it keeps the last seq it saw and asks for more.</summary>
+    private sealed class CheckpointReader(IEventLog log)
+    {
+        public List<EventRecord> Seen { get; } = [];
+
+        public long Checkpoint { get; private set; }
+
+        public async Task<IReadOnlyList<EventRecord>> PollAsync()
+        {
+            var batch = await log.ReadAfterAsync(Checkpoint, 100, None);
+            Seen.AddRange(batch);
+            if (batch.Count > 0)
+            {
+                Checkpoint = batch[^1].Seq;
+            }
+            return Seen;
+        }
+    }
+}

@@ -1,0 +1,814 @@
+using System.Text.Json.Nodes;
+using Approvals.Contracts;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+
+namespace Approvals.Testing.Storage;
+
+/// <summary>
+/// The behaviour every <see cref="IApprovalsStore"/> backend must show, written once. A backend's test
+/// project subclasses it and supplies a fresh, migrated, empty store per test; a PostgreSQL subclass
+/// also carries <see cref="PostgreSql.RequiresPostgresAttribute"/> so the suite skips without a server.
+/// </summary>
+public abstract class StoreContractTests : IAsyncLifetime
+{
+    /// <summary>A fixed start of time; every time used here is a whole number of microseconds.</summary>
+    protected static readonly DateTimeOffset T0 = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    /// <summary>The store under test, created by <see cref="CreateStoreAsync"/> before each test.</summary>
+    protected IApprovalsStore Store { get; private set; } = null!;
+
+    /// <summary>A fresh, migrated, empty store (called once per test).</summary>
+    protected abstract Task<IApprovalsStore> CreateStoreAsync();
+
+    /// <summary>Releases what <see cref="CreateStoreAsync"/> set up (the store itself is disposed if disposable).</summary>
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync() => Store = await CreateStoreAsync();
+
+    public async Task DisposeAsync()
+    {
+        switch (Store)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync();
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+        await DisposeStoreAsync();
+    }
+
+    // ---- builders ----
+
+    /// <summary>A minimal pending approval of version 1, created at <paramref name="createdAt"/> (default <see cref="T0"/>).</summary>
+    protected static ApprovalState NewApproval(string id, string tenantId = "tenant-a", DateTimeOffset? createdAt = null)
+    {
+        var at = createdAt ?? T0;
+        return new ApprovalState
+        {
+            Id = id,
+            TenantId = tenantId,
+            Status = ApprovalStatus.Pending,
+            Title = $"Deploy {id}",
+            RiskScore = 10,
+            RequiredApprovalLevel = 1,
+            ContextJson = "{}",
+            RequestedBy = "user_req",
+            Policy = ApprovalPolicy.Default,
+            Decisions = [],
+            ExpiresAt = at.AddHours(1),
+            CreatedAt = at,
+            UpdatedAt = at,
+            Version = 1,
+        };
+    }
+
+    /// <summary>A sealed event about <paramref name="subject"/> that follows <paramref name="prevHash"/>.</summary>
+    protected static EventRecord NewEvent(ApprovalState subject, string? prevHash, string type = EventTypes.ApprovalRequested, DateTimeOffset? at = null, JsonObject? data = null) =>
+        EventHasher.Seal(
+            $"evt_{Guid.NewGuid():N}",
+            new NewEvent(type, "user_req", data ?? new JsonObject { ["title"] = subject.Title, ["version"] = subject.Version }),
+            subject.TenantId,
+            subject.Id,
+            at ?? subject.UpdatedAt,
+            prevHash);
+
+    /// <summary>The write that creates <paramref name="state"/> (expected version 0).</summary>
+    protected static ApprovalWrite Create(ApprovalState state, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
+        new(state, 0, events ?? [], timers, null);
+
+    /// <summary>The write that replaces version <paramref name="expectedVersion"/> with <paramref name="state"/>.</summary>
+    protected static ApprovalWrite Update(ApprovalState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
+        new(state, expectedVersion, events ?? [], timers, previousChainHead);
+
+    /// <summary>Sets (or with null removes) the expiry timer of an approval.</summary>
+    protected static TimerChange Expiry(string approvalId, DateTimeOffset? dueAt) =>
+        new(ActorKey.ForApproval(approvalId), TimerChange.Expiry, dueAt);
+
+    protected async Task<WriteOutcome> SaveOneAsync(StateWrite write) => (await Store.SaveAsync([write], None)).Single();
+
+    protected async Task SaveCommittedAsync(params StateWrite[] writes)
+    {
+        var outcomes = await Store.SaveAsync(writes, None);
+        Assert.All(outcomes, o => Assert.Equal(WriteOutcome.Committed, o));
+    }
+
+    /// <summary>Creates <paramref name="state"/> with one event and returns the event (the chain head).</summary>
+    protected async Task<EventRecord> CreateWithEventAsync(ApprovalState state, params TimerChange[] timers)
+    {
+        var requested = NewEvent(state, null);
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [requested], timers)));
+        return requested;
+    }
+
+    private static void AssertSameState(ApprovalState expected, ApprovalState actual) =>
+        Assert.Equal(ApprovalStateJson.Serialize(expected), ApprovalStateJson.Serialize(actual));
+
+    // ---- state ----
+
+    [StoreFact]
+    public async Task LoadApproval_Unknown_ReturnsNull()
+    {
+        Assert.Null(await Store.LoadApprovalAsync("apr_missing", None));
+    }
+
+    [StoreFact]
+    public async Task CreateThenLoad_RoundTripsEveryField()
+    {
+        var state = new ApprovalState
+        {
+            Id = "apr_full",
+            TenantId = "tenant-a",
+            Status = ApprovalStatus.Approved,
+            Title = "Rotate prod DB credentials — “now” ✓",
+            Summary = "Quarterly rotation",
+            RequestedOperation = "db.credentials.rotate",
+            Target = "db/prod-eu-1",
+            ResourceScope = "prod",
+            DataClassification = "confidential",
+            RiskScore = 88,
+            RequiredApprovalLevel = 4,
+            ContextJson = """{"ticket":"CHG-1","nested":{"b":[1,2.5,"x",null],"a":true},"emoji":"🚀","quote":"\"q\""}""",
+            RequestedBy = "key_agent",
+            RequestedByName = "build-agent",
+            AgentId = "agent-7",
+            SessionId = "sess-1",
+            TraceId = "trace-1",
+            WorkflowId = "wf-1",
+            WorkflowStep = "deploy",
+            Policy = new ApprovalPolicy(2, ["sre", "dba"], ["alice", "bob"], true, OnExpiry.Escalate),
+            Decisions =
+            [
+                new Decision(DecisionKind.Approve, "alice", "Alice A.", "lgtm", T0.AddMinutes(1).AddTicks(10)),
+                new Decision(DecisionKind.Approve, "bob", null, null, T0.AddMinutes(2).AddTicks(1_234_560)),
+            ],
+            ExpiresAt = T0.AddHours(4),
+            CreatedAt = T0.AddTicks(70),
+            UpdatedAt = T0.AddMinutes(2).AddTicks(1_234_560),
+            DecidedAt = T0.AddMinutes(2).AddTicks(1_234_560),
+            DecidedBy = "bob",
+            DecisionNote = "ship it",
+            Escalated = true,
+            Version = 1,
+        };
+        var requested = NewEvent(state, null);
+
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [requested])));
+
+        var loaded = await Store.LoadApprovalAsync("apr_full", None);
+        Assert.NotNull(loaded);
+        AssertSameState(state, loaded.State);
+        Assert.Equal(requested.Hash, loaded.ChainHead);
+        Assert.Equal(state.Decisions, loaded.State.Decisions);
+        Assert.Equal(state.Policy.ApproverRoles, loaded.State.Policy.ApproverRoles);
+        Assert.Equal(state.Policy.Approvers, loaded.State.Policy.Approvers);
+        Assert.Equal(state.ContextJson, loaded.State.ContextJson);
+        Assert.Equal(state.CreatedAt, loaded.State.CreatedAt);
+        Assert.Equal(state.DecidedAt, loaded.State.DecidedAt);
+    }
+
+    [StoreFact]
+    public async Task Create_WithoutEvents_HasNoChainHead()
+    {
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(NewApproval("apr_1"))));
+
+        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        Assert.NotNull(loaded);
+        Assert.Null(loaded.ChainHead);
+    }
+
+    [StoreFact]
+    public async Task Update_AtExpectedVersion_ReplacesStateAndChainHead()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created);
+        var approved = created with { Status = ApprovalStatus.Approved, UpdatedAt = T0.AddMinutes(5), DecidedBy = "bob", Version = 2 };
+        var approvedEvent = NewEvent(approved, requested.Hash, EventTypes.ApprovalApproved);
+
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(approved, 1, requested.Hash, [approvedEvent])));
+
+        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        Assert.NotNull(loaded);
+        AssertSameState(approved, loaded.State);
+        Assert.Equal(approvedEvent.Hash, loaded.ChainHead);
+    }
+
+    [StoreFact]
+    public async Task Update_WithoutEvents_KeepsPreviousChainHead()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created);
+
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(created with { Title = "Renamed", Version = 2 }, 1, requested.Hash)));
+
+        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        Assert.NotNull(loaded);
+        Assert.Equal("Renamed", loaded.State.Title);
+        Assert.Equal(requested.Hash, loaded.ChainHead);
+    }
+
+    [StoreFact]
+    public async Task Update_AtStaleVersion_ConflictsAndKeepsNothing()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created);
+        var v2 = created with { Status = ApprovalStatus.Approved, Version = 2 };
+        var v2Event = NewEvent(v2, requested.Hash, EventTypes.ApprovalApproved);
+        await SaveCommittedAsync(Update(v2, 1, requested.Hash, [v2Event]));
+
+        var stale = created with { Status = ApprovalStatus.Rejected, Version = 2 };
+        var staleEvent = NewEvent(stale, requested.Hash, EventTypes.ApprovalRejected);
+        var outcome = await SaveOneAsync(Update(stale, 1, requested.Hash, [staleEvent], Expiry("apr_1", T0.AddMinutes(30))));
+
+        Assert.Equal(WriteOutcome.Conflict, outcome);
+        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        Assert.NotNull(loaded);
+        Assert.Equal(ApprovalStatus.Approved, loaded.State.Status);
+        Assert.Equal(v2Event.Hash, loaded.ChainHead);
+        Assert.Equal([requested.Id, v2Event.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        Assert.Null(await Store.NextDueAtAsync(None));
+    }
+
+    [StoreFact]
+    public async Task Update_OfMissingApproval_Conflicts()
+    {
+        var outcome = await SaveOneAsync(Update(NewApproval("apr_ghost") with { Version = 2 }, 1, null));
+
+        Assert.Equal(WriteOutcome.Conflict, outcome);
+        Assert.Null(await Store.LoadApprovalAsync("apr_ghost", None));
+    }
+
+    [StoreFact]
+    public async Task Create_Duplicate_ConflictsAndKeepsNothing()
+    {
+        var original = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(original);
+
+        var duplicate = original with { Title = "Impostor" };
+        var duplicateEvent = NewEvent(duplicate, null);
+        var outcome = await SaveOneAsync(Create(duplicate, [duplicateEvent], Expiry("apr_1", T0.AddMinutes(30))));
+
+        Assert.Equal(WriteOutcome.Conflict, outcome);
+        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        Assert.NotNull(loaded);
+        Assert.Equal(original.Title, loaded.State.Title);
+        Assert.Equal([requested.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        Assert.Null(await Store.NextDueAtAsync(None));
+    }
+
+    [StoreFact]
+    public async Task Save_EmptyBatch_ReturnsNoOutcomes()
+    {
+        Assert.Empty(await Store.SaveAsync([], None));
+    }
+
+    [StoreFact]
+    public async Task Save_BatchWithOneConflict_CommitsTheOthersAndDropsTheConflictingEventsAndTimers()
+    {
+        var a = NewApproval("apr_a");
+        var aRequested = await CreateWithEventAsync(a);
+        var b = NewApproval("apr_b");
+        var c = NewApproval("apr_c");
+        var staleA = a with { Status = ApprovalStatus.Approved, Version = 2 };
+        var bEvent = NewEvent(b, null);
+        var staleAEvent = NewEvent(staleA, aRequested.Hash, EventTypes.ApprovalApproved);
+        var cEvent = NewEvent(c, null);
+
+        var outcomes = await Store.SaveAsync(
+        [
+            Create(b, [bEvent], Expiry("apr_b", T0.AddMinutes(10))),
+            Update(staleA, 5, aRequested.Hash, [staleAEvent], Expiry("apr_a", T0.AddMinutes(1))),
+            Create(c, [cEvent], Expiry("apr_c", T0.AddMinutes(20))),
+        ], None);
+
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Committed], outcomes);
+        var loadedA = await Store.LoadApprovalAsync("apr_a", None);
+        Assert.NotNull(loadedA);
+        Assert.Equal(1, loadedA.State.Version);
+        Assert.Equal(ApprovalStatus.Pending, loadedA.State.Status);
+        Assert.NotNull(await Store.LoadApprovalAsync("apr_b", None));
+        Assert.NotNull(await Store.LoadApprovalAsync("apr_c", None));
+        Assert.Equal([aRequested.Id, bEvent.Id, cEvent.Id], (await Store.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
+        Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
+        var due = await Store.ClaimDueAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(1), None);
+        Assert.Equal(["apr_b", "apr_c"], due.Select(t => t.Actor.Id));
+    }
+
+    [StoreFact]
+    public async Task Save_ConcurrentUpdatesAtOneVersion_ExactlyOneCommits()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created);
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            var next = created with { Title = $"Writer {i}", Version = 2 };
+            return await SaveOneAsync(Update(next, 1, requested.Hash, [NewEvent(next, requested.Hash, EventTypes.ApprovalExtended)]));
+        })));
+
+        Assert.Single(outcomes, o => o == WriteOutcome.Committed);
+        Assert.Equal(2, (await Store.ReadSubjectAsync("apr_1", None)).Count);
+    }
+
+    [StoreFact]
+    public async Task Save_ConcurrentCreatesOfOneId_ExactlyOneCommits()
+    {
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
+        {
+            var state = NewApproval("apr_1") with { Title = $"Writer {i}" };
+            return await SaveOneAsync(Create(state, [NewEvent(state, null)]));
+        })));
+
+        Assert.Single(outcomes, o => o == WriteOutcome.Committed);
+        Assert.Single(await Store.ReadSubjectAsync("apr_1", None));
+    }
+
+    // ---- events ----
+
+    [StoreFact]
+    public async Task Events_AreReadBackExactly_WithIncreasingSeq()
+    {
+        var a = NewApproval("apr_a");
+        var e1 = NewEvent(a, null, at: T0.AddTicks(1_234_560));
+        var e2 = NewEvent(a, e1.Hash, EventTypes.ApprovalDecisionRecorded, T0.AddSeconds(1).AddTicks(10));
+        await SaveCommittedAsync(Create(a, [e1, e2]));
+        var a2 = a with { Status = ApprovalStatus.Approved, Version = 2 };
+        var e3 = NewEvent(a2, e2.Hash, EventTypes.ApprovalApproved, T0.AddMinutes(3));
+        var b = NewApproval("apr_b");
+        var f1 = NewEvent(b, null);
+        await SaveCommittedAsync(Update(a2, 1, e2.Hash, [e3]), Create(b, [f1]));
+
+        var read = await Store.ReadAfterAsync(0, 100, None);
+
+        EventRecord[] written = [e1, e2, e3, f1];
+        Assert.Equal(written.Length, read.Count);
+        for (var i = 0; i < written.Length; i++)
+        {
+            Assert.Equal(written[i] with { Seq = read[i].Seq }, read[i]);
+        }
+        Assert.True(read[0].Seq > 0);
+        Assert.All(read.Zip(read.Skip(1)), pair => Assert.True(pair.First.Seq < pair.Second.Seq));
+    }
+
+    [StoreFact]
+    public async Task Events_DataTextIsStoredVerbatim()
+    {
+        var a = NewApproval("apr_a");
+        // Keys in ordinal order ("aa" before "b"): a jsonb column would put the shorter key first.
+        var data = new JsonObject
+        {
+            ["b"] = 1,
+            ["aa"] = new JsonObject { ["z"] = "é \"q\" <tag> 🚀", ["y"] = 1.5 },
+            ["list"] = new JsonArray(3, 1, 2),
+            ["none"] = null,
+        };
+        var e = NewEvent(a, null, data: data);
+        Assert.StartsWith("{\"aa\":", e.DataJson, StringComparison.Ordinal);
+        await SaveCommittedAsync(Create(a, [e]));
+
+        var read = Assert.Single(await Store.ReadSubjectAsync("apr_a", None));
+
+        Assert.Equal(e.DataJson, read.DataJson);
+        Assert.Equal(EventHasher.ComputeHash(read), read.Hash);
+    }
+
+    [StoreFact]
+    public async Task ReadSubject_ReturnsOnlyThatSubject_OldestFirst_WithAnUnbrokenChain()
+    {
+        var a = NewApproval("apr_a");
+        var b = NewApproval("apr_b");
+        var a1 = NewEvent(a, null);
+        var b1 = NewEvent(b, null);
+        await SaveCommittedAsync(Create(a, [a1]), Create(b, [b1]));
+        var a2State = a with { Status = ApprovalStatus.Approved, Version = 2 };
+        var a2 = NewEvent(a2State, a1.Hash, EventTypes.ApprovalApproved);
+        await SaveCommittedAsync(Update(a2State, 1, a1.Hash, [a2]));
+
+        var chain = await Store.ReadSubjectAsync("apr_a", None);
+
+        Assert.Equal([a1.Id, a2.Id], chain.Select(e => e.Id));
+        Assert.Null(chain[0].PrevHash);
+        Assert.Equal(chain[0].Hash, chain[1].PrevHash);
+        Assert.All(chain, e => Assert.Equal(EventHasher.ComputeHash(e), e.Hash));
+        Assert.Empty(await Store.ReadSubjectAsync("apr_none", None));
+    }
+
+    [StoreFact]
+    public async Task ReadAfter_PagesThroughTheLogWithoutGapsOrDuplicates()
+    {
+        var written = new List<string>();
+        for (var batch = 0; batch < 5; batch++)
+        {
+            var writes = new List<StateWrite>();
+            for (var i = 0; i < 5; i++)
+            {
+                var state = NewApproval($"apr_{batch}_{i}");
+                var e = NewEvent(state, null);
+                written.Add(e.Id);
+                writes.Add(Create(state, [e]));
+            }
+            await SaveCommittedAsync([.. writes]);
+        }
+
+        var read = new List<EventRecord>();
+        var after = 0L;
+        while (true)
+        {
+            var page = await Store.ReadAfterAsync(after, 7, None);
+            Assert.True(page.Count <= 7);
+            if (page.Count == 0)
+            {
+                break;
+            }
+            read.AddRange(page);
+            after = page[^1].Seq;
+        }
+
+        Assert.Equal(written, read.Select(e => e.Id));
+        Assert.Equal(read.Skip(3).Select(e => e.Id).ToArray(), (await Store.ReadAfterAsync(read[2].Seq, 100, None)).Select(e => e.Id));
+        Assert.Empty(await Store.ReadAfterAsync(read[^1].Seq, 100, None));
+    }
+
+    // ---- timers ----
+
+    [StoreFact]
+    public async Task NextDueAt_WithoutTimers_IsNull()
+    {
+        Assert.Null(await Store.NextDueAtAsync(None));
+        Assert.Empty(await Store.ClaimDueAsync(T0.AddYears(1), 10, TimeSpan.FromMinutes(1), None));
+    }
+
+    [StoreFact]
+    public async Task Timer_SetInStateWrite_IsClaimedOnlyOnceDue()
+    {
+        var due = T0.AddMinutes(10).AddTicks(70);
+        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", due));
+
+        Assert.Equal(due, await Store.NextDueAtAsync(None));
+        Assert.Empty(await Store.ClaimDueAsync(due.AddTicks(-10), 10, TimeSpan.FromMinutes(1), None));
+        var claimed = Assert.Single(await Store.ClaimDueAsync(due, 10, TimeSpan.FromMinutes(1), None));
+
+        Assert.Equal(new DueTimer(ActorKey.ForApproval("apr_1"), TimerChange.Expiry, due), claimed);
+    }
+
+    [StoreFact]
+    public async Task Timer_SetAgain_MovesTheDueTime()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(10)));
+
+        await SaveCommittedAsync(Update(created with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", T0.AddMinutes(30))));
+
+        Assert.Equal(T0.AddMinutes(30), await Store.NextDueAtAsync(None));
+        Assert.Empty(await Store.ClaimDueAsync(T0.AddMinutes(20), 10, TimeSpan.FromMinutes(1), None));
+        Assert.Equal(T0.AddMinutes(30), Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(30), 10, TimeSpan.FromMinutes(1), None)).DueAt);
+    }
+
+    [StoreFact]
+    public async Task Timer_RemovedInStateWrite_IsGone()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(10)));
+
+        await SaveCommittedAsync(Update(created with { Status = ApprovalStatus.Approved, Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", null)));
+
+        Assert.Null(await Store.NextDueAtAsync(None));
+        Assert.Empty(await Store.ClaimDueAsync(T0.AddHours(1), 10, TimeSpan.FromMinutes(1), None));
+    }
+
+    [StoreFact]
+    public async Task Claim_ReturnsOnlyDueTimers_EarliestFirst_UpToTheLimit()
+    {
+        await SaveCommittedAsync(
+            Create(NewApproval("apr_3"), null, Expiry("apr_3", T0.AddMinutes(3))),
+            Create(NewApproval("apr_1"), null, Expiry("apr_1", T0.AddMinutes(1))),
+            Create(NewApproval("apr_later"), null, Expiry("apr_later", T0.AddMinutes(10))),
+            Create(NewApproval("apr_2"), null, Expiry("apr_2", T0.AddMinutes(2))));
+        var now = T0.AddMinutes(5);
+        var lease = TimeSpan.FromMinutes(1);
+
+        Assert.Equal(["apr_1", "apr_2"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
+        Assert.Equal(["apr_3"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
+        Assert.Empty(await Store.ClaimDueAsync(now, 2, lease, None));
+        Assert.Equal(T0.AddMinutes(1), await Store.NextDueAtAsync(None));
+    }
+
+    [StoreFact]
+    public async Task Claim_HeldTimer_IsNotClaimedAgainBeforeItsLeaseEnds_ButIsAfter()
+    {
+        var due = T0.AddMinutes(1);
+        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", due));
+        var lease = TimeSpan.FromSeconds(30);
+
+        Assert.Single(await Store.ClaimDueAsync(due, 10, lease, None));
+        Assert.Empty(await Store.ClaimDueAsync(due.AddSeconds(10), 10, lease, None));
+        Assert.Empty(await Store.ClaimDueAsync(due.AddSeconds(29), 10, lease, None));
+        var reclaimed = Assert.Single(await Store.ClaimDueAsync(due.AddSeconds(31), 10, lease, None));
+        Assert.Equal(due, reclaimed.DueAt);
+    }
+
+    [StoreFact]
+    public async Task Complete_DeletesTheFiredTimer()
+    {
+        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", T0.AddMinutes(1)));
+        var claimed = Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromMinutes(1), None));
+
+        await Store.CompleteAsync(claimed, None);
+
+        Assert.Null(await Store.NextDueAtAsync(None));
+        Assert.Empty(await Store.ClaimDueAsync(T0.AddYears(1), 10, TimeSpan.FromMinutes(1), None));
+    }
+
+    [StoreFact]
+    public async Task Complete_KeepsATimerSetAgainSinceTheClaim_AndSettingItAgainReleasesTheClaim()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(1)));
+        var claimed = Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromHours(1), None));
+
+        var newDue = T0.AddMinutes(2);
+        await SaveCommittedAsync(Update(created with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", newDue)));
+        await Store.CompleteAsync(claimed, None);
+
+        Assert.Equal(newDue, await Store.NextDueAtAsync(None));
+        // Still inside the first claim's lease, but the timer was set again: it is a new, unclaimed timer.
+        var again = Assert.Single(await Store.ClaimDueAsync(newDue, 10, TimeSpan.FromHours(1), None));
+        Assert.Equal(newDue, again.DueAt);
+    }
+
+    // ---- idempotency ----
+
+    [StoreFact]
+    public async Task Idempotency_BeginCompleteReplay()
+    {
+        var retention = TimeSpan.FromHours(24);
+
+        var first = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, retention, None);
+        Assert.True(first.Started);
+        Assert.Null(first.Existing);
+
+        var inFlight = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddSeconds(1), retention, None);
+        Assert.False(inFlight.Started);
+        Assert.NotNull(inFlight.Existing);
+        Assert.False(inFlight.Existing.Completed);
+
+        await Store.CompleteAsync("tenant-a:create", "key-1", 201, """{"id":"apr_1"}""", None);
+        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), retention, None);
+
+        Assert.False(replay.Started);
+        Assert.Equal(
+            new IdempotencyRecord("tenant-a:create", "key-1", "hash-1", true, 201, """{"id":"apr_1"}""", T0, T0 + retention),
+            replay.Existing);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_DifferentRequestHash_SeesTheExistingRecord()
+    {
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), None);
+        await Store.CompleteAsync("s", "key-1", 200, null, None);
+
+        var other = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddMinutes(1), TimeSpan.FromHours(1), None);
+
+        Assert.False(other.Started);
+        Assert.NotNull(other.Existing);
+        Assert.Equal("hash-1", other.Existing.RequestHash);
+        Assert.True(other.Existing.Completed);
+        Assert.Equal(200, other.Existing.StatusCode);
+        Assert.Null(other.Existing.ResponseBody);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_ScopesAreIndependent()
+    {
+        Assert.True((await Store.TryBeginAsync("tenant-a", "key-1", "h", T0, TimeSpan.FromHours(1), None)).Started);
+        Assert.True((await Store.TryBeginAsync("tenant-b", "key-1", "h", T0, TimeSpan.FromHours(1), None)).Started);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_ExpiredRecord_CanBeBegunAgain()
+    {
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), None);
+        await Store.CompleteAsync("s", "key-1", 201, "old", None);
+
+        var later = T0.AddHours(2);
+        var again = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), None);
+        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), None);
+
+        Assert.True(again.Started);
+        Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-2", false, 0, null, later, later.AddHours(1)), seen.Existing);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_Abandon_ReleasesAStartedKey_ButNotACompletedOne()
+    {
+        await Store.TryBeginAsync("s", "started", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.AbandonAsync("s", "started", None);
+        Assert.True((await Store.TryBeginAsync("s", "started", "h2", T0, TimeSpan.FromHours(1), None)).Started);
+
+        await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.CompleteAsync("s", "done", 200, "body", None);
+        await Store.AbandonAsync("s", "done", None);
+        var replay = await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), None);
+        Assert.False(replay.Started);
+        Assert.Equal("body", replay.Existing?.ResponseBody);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_PurgeExpired_DeletesOnlyExpiredRecords()
+    {
+        await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.CompleteAsync("s", "short", 200, "b", None);
+        await Store.TryBeginAsync("s", "long", "h", T0, TimeSpan.FromHours(3), None);
+
+        Assert.Equal(1, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
+        Assert.Equal(0, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
+
+        var longRecord = await Store.TryBeginAsync("s", "long", "h", T0.AddHours(2), TimeSpan.FromHours(1), None);
+        Assert.False(longRecord.Started);
+        Assert.Equal(T0.AddHours(3), longRecord.Existing?.ExpiresAt);
+        // Once purged, the key is free even to a caller whose clock says it has not expired.
+        Assert.True((await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), None)).Started);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_TwentyConcurrentBegins_ExactlyOneStarts()
+    {
+        var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            Task.Run(() => Store.TryBeginAsync("s", "race", "hash-1", T0, TimeSpan.FromHours(1), None))));
+
+        Assert.Single(claims, c => c.Started);
+        Assert.All(claims.Where(c => !c.Started), c => Assert.Equal("hash-1", c.Existing?.RequestHash));
+    }
+
+    // ---- list and count ----
+
+    private async Task SeedListAsync()
+    {
+        await SaveCommittedAsync(
+            Create(NewApproval("a1", createdAt: T0.AddMinutes(1)) with { AgentId = "agent-1", RequestedBy = "alice", WorkflowId = "wf-1" }),
+            Create(NewApproval("a2", createdAt: T0.AddMinutes(2)) with { Status = ApprovalStatus.Approved, RiskScore = 50, AgentId = "agent-2", RequestedBy = "bob" }),
+            Create(NewApproval("a3", createdAt: T0.AddMinutes(3)) with { Status = ApprovalStatus.Rejected, RiskScore = 75, RequestedBy = "alice", WorkflowId = "wf-2" }),
+            Create(NewApproval("a4", createdAt: T0.AddMinutes(4)) with { RiskScore = 95, AgentId = "agent-1", RequestedBy = "carol", WorkflowId = "wf-1" }),
+            Create(NewApproval("b1", "tenant-b", T0.AddMinutes(5)) with { AgentId = "agent-1", RequestedBy = "alice", WorkflowId = "wf-1" }));
+    }
+
+    [StoreFact]
+    public async Task List_AppliesEveryFilter_NewestFirst_WithinTheTenant()
+    {
+        await SeedListAsync();
+        var a = new ApprovalQuery("tenant-a");
+        (string Name, ApprovalQuery Query, string[] Expected)[] cases =
+        [
+            ("none", a, ["a4", "a3", "a2", "a1"]),
+            ("status", a with { Status = ApprovalStatus.Pending }, ["a4", "a1"]),
+            ("risk level", a with { RiskLevel = RiskLevel.High }, ["a3"]),
+            ("agent", a with { AgentId = "agent-1" }, ["a4", "a1"]),
+            ("requested by", a with { RequestedBy = "alice" }, ["a3", "a1"]),
+            ("workflow", a with { WorkflowId = "wf-1" }, ["a4", "a1"]),
+            ("created after (exclusive)", a with { CreatedAfter = T0.AddMinutes(2) }, ["a4", "a3"]),
+            ("created before (exclusive)", a with { CreatedBefore = T0.AddMinutes(3) }, ["a2", "a1"]),
+            ("combined", a with { Status = ApprovalStatus.Pending, AgentId = "agent-1", WorkflowId = "wf-1", RequestedBy = "carol" }, ["a4"]),
+            ("nothing matches", a with { Status = ApprovalStatus.Cancelled }, []),
+            ("other tenant", new ApprovalQuery("tenant-b"), ["b1"]),
+            ("unknown tenant", new ApprovalQuery("tenant-c"), []),
+        ];
+
+        foreach (var (name, query, expected) in cases)
+        {
+            var page = await Store.ListAsync(query, None);
+            var actual = page.Items.Select(s => s.Id).ToArray();
+            Assert.True(expected.SequenceEqual(actual), $"{name}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
+            Assert.Null(page.Next);
+        }
+    }
+
+    [StoreFact]
+    public async Task List_ReturnsFullStates()
+    {
+        var state = NewApproval("apr_1") with { Decisions = [new Decision(DecisionKind.Reject, "bob", "Bob", "no", T0.AddMinutes(1))], ContextJson = """{"k":[1]}""" };
+        await SaveCommittedAsync(Create(state));
+
+        var listed = Assert.Single((await Store.ListAsync(new ApprovalQuery("tenant-a"), None)).Items);
+
+        AssertSameState(state, listed);
+    }
+
+    [StoreFact]
+    public async Task List_CursorPagination_VisitsEveryRowOnceNewestFirst()
+    {
+        // Triples share a creation time (to the microsecond), so the id breaks ties.
+        var states = Enumerable.Range(0, 95)
+            .Select(i => NewApproval($"apr_{i:000}", createdAt: T0.AddTicks(i / 3 * 10)))
+            .ToList();
+        foreach (var chunk in states.Chunk(40))
+        {
+            await SaveCommittedAsync([.. chunk.Select(s => Create(s))]);
+        }
+        await SaveCommittedAsync(Create(NewApproval("apr_other_tenant", "tenant-b", T0.AddTicks(5))));
+        var expected = states
+            .OrderByDescending(s => s.CreatedAt)
+            .ThenByDescending(s => s.Id, StringComparer.Ordinal)
+            .Select(s => s.Id)
+            .ToList();
+
+        var seen = new List<string>();
+        PageCursor? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = cursor }, None);
+            pages++;
+            Assert.True(page.Items.Count <= 10);
+            seen.AddRange(page.Items.Select(s => s.Id));
+            // The cursor travels through the API as text.
+            cursor = page.Next is { } next && PageCursor.TryDecode(next.Encode(), out var decoded) ? decoded : null;
+            Assert.Equal(page.Next, cursor);
+            Assert.True(pages <= 10, "pagination did not end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(10, pages);
+        Assert.Equal(expected, seen);
+    }
+
+    [StoreFact]
+    public async Task List_ExactMultipleOfTheLimit_LastPageHasNoCursor()
+    {
+        await SaveCommittedAsync([.. Enumerable.Range(0, 20).Select(i => Create(NewApproval($"apr_{i:00}", createdAt: T0.AddSeconds(i))))]);
+
+        var first = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10 }, None);
+        Assert.NotNull(first.Next);
+        Assert.Equal(new PageCursor(T0.AddSeconds(10), "apr_10"), first.Next);
+        var second = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = first.Next }, None);
+
+        Assert.Equal(10, second.Items.Count);
+        Assert.Equal("apr_00", second.Items[^1].Id);
+        Assert.Null(second.Next);
+    }
+
+    [StoreFact]
+    public async Task Count_CountsOneStatusOfOneTenant()
+    {
+        await SeedListAsync();
+
+        Assert.Equal(2, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
+        Assert.Equal(1, await Store.CountAsync("tenant-b", ApprovalStatus.Pending, None));
+    }
+
+    [StoreFact]
+    public async Task CountByStatus_HasEveryStatus_ZeroWhenNone()
+    {
+        await SeedListAsync();
+
+        var counts = await Store.CountByStatusAsync("tenant-a", None);
+        var none = await Store.CountByStatusAsync("tenant-c", None);
+
+        Assert.Equal(Enum.GetValues<ApprovalStatus>().Length, counts.Count);
+        Assert.Equal(2, counts[ApprovalStatus.Pending]);
+        Assert.Equal(1, counts[ApprovalStatus.Approved]);
+        Assert.Equal(1, counts[ApprovalStatus.Rejected]);
+        Assert.Equal(0, counts[ApprovalStatus.Expired]);
+        Assert.Equal(0, counts[ApprovalStatus.Cancelled]);
+        Assert.All(Enum.GetValues<ApprovalStatus>(), s => Assert.Equal(0, none[s]));
+    }
+
+    [StoreFact]
+    public async Task Count_FollowsStatusChanges()
+    {
+        var created = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(created);
+        await SaveCommittedAsync(Update(created with { Status = ApprovalStatus.Expired, Version = 2 }, 1, requested.Hash));
+
+        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
+        Assert.Equal(["apr_1"], (await Store.ListAsync(new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Expired }, None)).Items.Select(s => s.Id));
+    }
+
+    // ---- schema and health ----
+
+    [StoreFact]
+    public async Task Migrate_AgainOnAMigratedStore_IsHarmless()
+    {
+        var requested = await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", T0.AddMinutes(1)));
+
+        await Store.MigrateAsync(None);
+        await Store.MigrateAsync(None);
+
+        Assert.NotNull(await Store.LoadApprovalAsync("apr_1", None));
+        Assert.Equal([requested.Id], (await Store.ReadAfterAsync(0, 10, None)).Select(e => e.Id));
+        Assert.Equal(T0.AddMinutes(1), await Store.NextDueAtAsync(None));
+    }
+
+    [StoreFact]
+    public async Task IsReachable_WhenTheDatabaseAnswers_IsTrue()
+    {
+        Assert.True(await Store.IsReachableAsync(None));
+    }
+}
