@@ -53,7 +53,17 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await PostgresMigrator.ApplyAsync(connection, cancellationToken);
+        try
+        {
+            await PostgresMigrator.ApplyAsync(connection, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidSchemaName)
+        {
+            // Creating the schema needs rights the application should not hold; say what is missing.
+            var searchPath = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString).SearchPath ?? "(server default)";
+            throw new InvalidOperationException(
+                $"No schema of the search_path '{searchPath}' exists; create it (CREATE SCHEMA …) before migrating.", e);
+        }
     }
 
     public async Task<bool> IsReachableAsync(CancellationToken cancellationToken)

@@ -39,7 +39,7 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
+            await using var connection = await OpenForWriteAsync(cancellationToken);
             // WAL lets readers run beside the one writer; the setting is stored in the file.
             await connection.ExecuteAsync("PRAGMA journal_mode=WAL;");
             await SqliteMigrator.ApplyAsync(connection, cancellationToken);
@@ -344,6 +344,12 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    private async Task<SqliteConnection> OpenForWriteAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken);
         // FULL: a commit is on disk before it is acknowledged (group commit pays for the fsync).
         // busy_timeout: another process (a CLI, a second server by mistake) waits instead of failing.
         await connection.ExecuteAsync("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;");
@@ -355,7 +361,7 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
+            await using var connection = await OpenForWriteAsync(cancellationToken);
             // BEGIN IMMEDIATE: take the write lock up front rather than failing to upgrade later.
             await using var transaction = connection.BeginTransaction(deferred: false);
             var result = await work(connection, transaction);

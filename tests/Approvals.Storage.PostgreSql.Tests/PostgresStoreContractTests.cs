@@ -137,6 +137,17 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     }
 
     [PostgresFact]
+    public async Task Migrate_IntoAMissingSchema_SaysSo()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = "approvals_no_such_schema" };
+        await using var dataSource = PostgresApprovalsStore.CreateDataSource(builder.ConnectionString);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new PostgresApprovalsStore(dataSource).MigrateAsync(None));
+
+        Assert.Contains("approvals_no_such_schema", error.Message, StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
     public async Task IsReachable_WhenNoServerAnswers_IsFalse()
     {
         // Port 1 on loopback: refused at once, nothing to wait for.

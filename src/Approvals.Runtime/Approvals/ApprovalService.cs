@@ -83,8 +83,9 @@ public sealed class ApprovalService : ITimerHandler, IDisposable
             : DomainError.NotFound(id);
     }
 
-    async Task ITimerHandler.HandleAsync(DueTimer timer, CancellationToken cancellationToken) =>
-        await ExpireAsync(timer.Actor.Id, cancellationToken);
+    /// <summary>A committed expiry or escalation removed or re-set the timer in its own write.</summary>
+    async Task<bool> ITimerHandler.HandleAsync(DueTimer timer, CancellationToken cancellationToken) =>
+        (await ExpireAsync(timer.Actor.Id, cancellationToken)).IsSuccess;
 
     private Task<Result<ApprovalState>> SendAsync(string id, ApprovalCommand command, long? ifMatch, CancellationToken cancellationToken) =>
         _host.InvokeAsync(id, command.Operation, (actor, ct) => actor.HandleAsync(command, ifMatch, ct), cancellationToken);

@@ -8,6 +8,10 @@ public interface ITimerHandler
     /// <summary>The actor type whose timers this handles.</summary>
     string ActorType { get; }
 
-    /// <summary>Delivers a fired timer to its actor. The actor decides from its own state whether anything is due.</summary>
-    Task HandleAsync(DueTimer timer, CancellationToken cancellationToken);
+    /// <summary>
+    /// Delivers a fired timer to its actor, which decides from its own state whether anything is due.
+    /// Returns true when the actor's own write settled the timer (removed or set it again in the same
+    /// transaction as the state), so the timer service need not delete it separately.
+    /// </summary>
+    Task<bool> HandleAsync(DueTimer timer, CancellationToken cancellationToken);
 }

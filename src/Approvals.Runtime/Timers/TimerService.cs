@@ -72,15 +72,19 @@ public sealed class TimerService : BackgroundService
     {
         try
         {
+            var settled = false;
             if (_handlers.TryGetValue(timer.Actor.Type, out var handler))
             {
-                await handler.HandleAsync(timer, cancellationToken);
+                settled = await handler.HandleAsync(timer, cancellationToken);
             }
             else
             {
                 _logger.LogWarning("No handler for timer {Timer} of actor {Actor}; dropping it.", timer.Name, timer.Actor);
             }
-            await _store.CompleteAsync(timer, cancellationToken);
+            if (!settled)
+            {
+                await _store.CompleteAsync(timer, cancellationToken);
+            }
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test command: builds everything (warnings are errors) and runs every test project on both
+# backends. Starts a throwaway PostgreSQL (installing it with apt-get when missing) unless
+# APPROVALS_TEST_POSTGRES already names one. Extra arguments go to `dotnet test` (e.g. --filter X).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ -z "${APPROVALS_TEST_POSTGRES:-}" ]]; then
+    eval "$(scripts/postgres.sh start)"
+    trap 'scripts/postgres.sh stop "$APPROVALS_TEST_POSTGRES_DIR"' EXIT
+fi
+export APPROVALS_TEST_POSTGRES
+
+dotnet build Approvals.sln -c Release -nologo -clp:ErrorsOnly
+
+# One test assembly at a time (-m:1): the timing tests measure Approvals, not a neighbour's load.
+log=$(mktemp)
+status=0
+dotnet test Approvals.sln -c Release --no-build -m:1 -nologo "$@" 2>&1 | tee "$log" || status=$?
+
+# A plain closing line CI can read: "N passed, N failed, N skipped".
+awk '/^(Passed|Failed)!/ {
+        for (i = 1; i <= NF; i++) {
+            gsub(",", "", $(i + 1))
+            if ($i == "Passed:") p += $(i + 1)
+            if ($i == "Failed:") f += $(i + 1)
+            if ($i == "Skipped:") s += $(i + 1)
+        }
+    }
+    END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
