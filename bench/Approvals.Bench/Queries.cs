@@ -1,6 +1,96 @@
+using System.Diagnostics;
+using Approvals.Contracts;
+using Approvals.Core;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Principals;
+using Approvals.Core.Storage;
+
 namespace Approvals.Bench;
 
+/// <summary>
+/// The read paths at scale: seeds <c>count</c> approvals (with their events and, for pending ones,
+/// their timers), then times list (every filter, deep pages), count, due-timer claims and event reads.
+/// </summary>
 public static class Queries
 {
-    public static Task RunAsync(BenchTarget target, int count) => Task.CompletedTask;
+    private const string Tenant = Principal.DefaultTenant;
+
+    public static async Task RunAsync(BenchTarget target, int count)
+    {
+        var store = target.Store;
+        var now = ApprovalValidation.Truncate(DateTimeOffset.UtcNow);
+        var sw = Stopwatch.StartNew();
+        await SeedAsync(store, count, now);
+        Console.WriteLine($"seeded {count:N0} approvals in {sw.Elapsed.TotalSeconds:0.0} s ({count / sw.Elapsed.TotalSeconds:N0} /s)");
+
+        await TimeAsync("list newest, limit 20", () => store.ListAsync(new ApprovalQuery(Tenant), default));
+        await TimeAsync("list status=pending", () => store.ListAsync(new ApprovalQuery(Tenant) { Status = ApprovalStatus.Pending }, default));
+        await TimeAsync("list risk_level=critical", () => store.ListAsync(new ApprovalQuery(Tenant) { RiskLevel = RiskLevel.Critical }, default));
+        await TimeAsync("list agent_id", () => store.ListAsync(new ApprovalQuery(Tenant) { AgentId = "agt_7" }, default));
+        await TimeAsync("list requested_by", () => store.ListAsync(new ApprovalQuery(Tenant) { RequestedBy = "user_42" }, default));
+        await TimeAsync("list status+created_before", () => store.ListAsync(new ApprovalQuery(Tenant)
+        {
+            Status = ApprovalStatus.Approved, CreatedBefore = now.AddSeconds(-count / 2.0),
+        }, default));
+        var page = await store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100 }, default);
+        for (var i = 0; i < 50 && page.Next is not null; i++)
+        {
+            page = await store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default);
+        }
+        await TimeAsync("list page 51 (cursor)", () => store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default));
+        await TimeAsync("count status=pending", () => store.CountAsync(Tenant, ApprovalStatus.Pending, default));
+        await TimeAsync("count by status", () => store.CountByStatusAsync(Tenant, default));
+        await TimeAsync("next due timer", () => store.NextDueAtAsync(default));
+        await TimeAsync("claim due (none due)", () => store.ClaimDueAsync(now, 500, TimeSpan.FromSeconds(30), default));
+        await TimeAsync("events after mid seq", () => store.ReadAfterAsync(count / 2, 500, default));
+        await TimeAsync("events of one subject", () => store.ReadSubjectAsync(page.Items[0].Id, default));
+    }
+
+    private static async Task SeedAsync(IApprovalsStore store, int count, DateTimeOffset now)
+    {
+        var requester = Principal.Person("user_1", "Seeder", [Roles.Requester]);
+        var options = new ApprovalOptions { MaxExpiry = TimeSpan.FromDays(400) };
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(1000))
+        {
+            var writes = new List<StateWrite>(chunk.Length);
+            foreach (var i in chunk)
+            {
+                // Oldest first, one second apart, ending now; a quarter still pending (with timers far in the future).
+                var createdAt = now.AddSeconds(i - count);
+                var id = Ids.New("apr", createdAt);
+                var request = new CreateApprovalRequest
+                {
+                    Title = $"Seeded request {i}", RiskScore = i % 101, AgentId = $"agt_{i % 100}", ExpiresIn = "P365D",
+                };
+                var by = requester with { Id = $"user_{i % 1000}" };
+                var transition = ApprovalStateMachine.Decide(null, new ApprovalCommand.Create(id, request, by), createdAt, options).Value!;
+                var state = (i % 4) switch
+                {
+                    0 => transition.State,
+                    1 => transition.State with { Status = ApprovalStatus.Approved, Version = 2 },
+                    2 => transition.State with { Status = ApprovalStatus.Rejected, Version = 2 },
+                    _ => transition.State with { Status = ApprovalStatus.Expired, Version = 2 },
+                };
+                var e = EventHasher.Seal(Ids.New("evt", createdAt), transition.Events[0], state.TenantId, id, createdAt, null);
+                TimerChange[] timers = state.IsFinal ? [] : [new TimerChange(ActorKey.ForApproval(id), TimerChange.Expiry, state.ExpiresAt)];
+                writes.Add(new ApprovalWrite(state, 0, [e], timers, null));
+            }
+            await store.SaveAsync(writes, default);
+        }
+    }
+
+    private static async Task TimeAsync<T>(string name, Func<Task<T>> query)
+    {
+        await query(); // warm-up: plans and caches
+        var samples = new List<double>();
+        for (var i = 0; i < 21; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            await query();
+            samples.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        samples.Sort();
+        Console.WriteLine($"{name,-28} median {samples[10],8:0.000} ms   max {samples[^1],8:0.000} ms");
+    }
 }

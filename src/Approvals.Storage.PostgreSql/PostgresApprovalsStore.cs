@@ -47,6 +47,11 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         {
             builder.ConnectionStringBuilder.ApplicationName = "approvals";
         }
+        // The store runs a small, fixed set of statements; preparing them saves parsing and planning on every call.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+        }
         return builder.Build();
     }
 

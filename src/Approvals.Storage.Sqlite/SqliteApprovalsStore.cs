@@ -199,7 +199,8 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
     public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var due = await connection.ExecuteScalarAsync<long?>("SELECT min(due_at) FROM timers;");
+        // Walks the due_at index from the start and stops at the first unclaimed timer.
+        var due = await connection.ExecuteScalarAsync<long?>("SELECT due_at FROM timers WHERE claimed_until IS NULL ORDER BY due_at LIMIT 1;");
         return due is { } d ? Micros.To(d) : null;
     }
 
@@ -325,7 +326,7 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
     {
         await using var connection = await OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM approvals WHERE tenant_id = @tenantId AND status = @status;",
+            "SELECT coalesce(max(n), 0) FROM approval_counts WHERE tenant_id = @tenantId AND status = @status;",
             new { tenantId, status = WireNames.Of(status) }, cancellationToken: cancellationToken));
     }
 
@@ -333,7 +334,7 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
     {
         await using var connection = await OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
-            "SELECT status, count(*) FROM approvals WHERE tenant_id = @tenantId GROUP BY status;",
+            "SELECT status, n FROM approval_counts WHERE tenant_id = @tenantId;",
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
     }

@@ -29,7 +29,10 @@ public interface ITimerStore
     /// <summary>Deletes a fired timer unless it was set again (to another due time) since it was claimed.</summary>
     Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken);
 
-    /// <summary>The earliest due time of any timer, or null when there is none.</summary>
+    /// <summary>
+    /// The earliest due time of a timer nobody holds, or null when there is none. Timers claimed by
+    /// a timer service are left out, so a loop sleeping until this time never spins on in-flight ones.
+    /// </summary>
     Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken);
 }
 

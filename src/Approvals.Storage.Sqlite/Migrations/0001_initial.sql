@@ -64,3 +64,25 @@ CREATE TABLE idempotency_keys (
 );
 
 CREATE INDEX ix_idempotency_expires ON idempotency_keys (expires_at);
+
+-- Counts per tenant and status, kept by triggers in the same transaction as the approval row, so
+-- count and count-by-status cost O(1) instead of a scan of every matching row.
+CREATE TABLE approval_counts (
+    tenant_id TEXT    NOT NULL,
+    status    TEXT    NOT NULL,
+    n         INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER approvals_counted_on_insert AFTER INSERT ON approvals
+BEGIN
+    INSERT INTO approval_counts (tenant_id, status, n) VALUES (NEW.tenant_id, NEW.status, 1)
+    ON CONFLICT (tenant_id, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER approvals_counted_on_status AFTER UPDATE OF status ON approvals WHEN OLD.status <> NEW.status
+BEGIN
+    UPDATE approval_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND status = OLD.status;
+    INSERT INTO approval_counts (tenant_id, status, n) VALUES (NEW.tenant_id, NEW.status, 1)
+    ON CONFLICT (tenant_id, status) DO UPDATE SET n = n + 1;
+END;

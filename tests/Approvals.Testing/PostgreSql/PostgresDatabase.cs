@@ -27,18 +27,20 @@ public sealed class PostgresDatabase : IAsyncLifetime, IAsyncDisposable
     public string ConnectionString { get; private set; } = "";
 
     /// <summary>Creates the schema and its data source.</summary>
-    public static async Task<PostgresDatabase> CreateAsync()
+    public static async Task<PostgresDatabase> CreateAsync(CancellationToken cancellationToken = default)
     {
         var database = new PostgresDatabase();
-        await database.InitializeAsync();
+        await database.CreateSchemaAsync(cancellationToken);
         return database;
     }
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => CreateSchemaAsync(CancellationToken.None);
+
+    private async Task CreateSchemaAsync(CancellationToken cancellationToken)
     {
         await using (var create = Admin.Value.CreateCommand($"CREATE SCHEMA {SchemaName};"))
         {
-            await create.ExecuteNonQueryAsync();
+            await create.ExecuteNonQueryAsync(cancellationToken);
         }
         ConnectionString = new NpgsqlConnectionStringBuilder(PostgresEnvironment.RequireConnectionString())
         {
