@@ -108,13 +108,16 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         {
             return [];
         }
-        // Rows are locked in key order (stable, so two writes of one actor keep their order): two
-        // batches that touch the same approvals wait for each other instead of deadlocking.
+        // Every transaction takes its locks in one global order, so concurrent batches queue instead
+        // of deadlocking: approval rows in key order (stable, so two writes of one actor keep their
+        // order), then timer rows, then status counters (sorted, in one statement), then the
+        // event-order lock, whose holder waits for nothing more before it commits.
         var order = Enumerable.Range(0, writes.Count)
             .OrderBy(i => writes[i].Key.Type, StringComparer.Ordinal)
             .ThenBy(i => writes[i].Key.Id, StringComparer.Ordinal)
             .ToArray();
         var outcomes = new WriteOutcome[writes.Count];
+        var counts = new StatusCounts();
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -131,15 +134,27 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                     var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
                 });
             }
-            await states.ExecuteNonQueryAsync(cancellationToken);
+            await using var reader = await states.ExecuteReaderAsync(cancellationToken);
             for (var k = 0; k < order.Length; k++)
             {
-                outcomes[order[k]] = states.BatchCommands[k].RecordsAffected == 1 ? WriteOutcome.Committed : WriteOutcome.Conflict;
+                if (k > 0 && !await reader.NextResultAsync(cancellationToken))
+                {
+                    throw new InvalidOperationException("A state statement returned no result set.");
+                }
+                var committed = await reader.ReadAsync(cancellationToken);
+                outcomes[order[k]] = committed ? WriteOutcome.Committed : WriteOutcome.Conflict;
+                if (committed && writes[order[k]] is ApprovalWrite approval)
+                {
+                    // The row as it was before this write (NULLs for a new row).
+                    var oldTenant = await reader.IsDBNullAsync(0, cancellationToken) ? null : reader.GetString(0);
+                    var oldStatus = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1);
+                    counts.Move(oldTenant, oldStatus, approval.State.TenantId, WireNames.Of(approval.State.Status));
+                }
             }
         }
 
-        // Round trip 2: timers, then (last, so the lock is held only until the commit right after)
-        // the events of the committed writes.
+        // Round trip 2: timers, status counters, then (last, so the lock is held only until the
+        // commit right after) the events of the committed writes.
         await using (var rest = new NpgsqlBatch(connection, transaction))
         {
             foreach (var i in order)
@@ -151,6 +166,10 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                         rest.BatchCommands.Add(TimerCommand(timer));
                     }
                 }
+            }
+            if (counts.HasChanges)
+            {
+                rest.BatchCommands.Add(counts.ToCommand());
             }
             var events = Enumerable.Range(0, writes.Count)
                 .Where(i => outcomes[i] == WriteOutcome.Committed)
@@ -180,15 +199,21 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                                      created_at, updated_at, expires_at, version, chain_head, state)
               VALUES (@id, @tenant_id, @status, @risk_level, @agent_id, @requested_by, @workflow_id,
                       @created_at, @updated_at, @expires_at, @version, @chain_head, @state)
-              ON CONFLICT (id) DO NOTHING;
+              ON CONFLICT (id) DO NOTHING
+              RETURNING NULL::text, NULL::text;
               """
+            // RETURNING gives the old tenant and status (from the self-join) for the status counters.
+            // The update succeeds only while the row still has the expected version, so the joined
+            // row read from the statement's snapshot is that same version.
             : """
-              UPDATE approvals
+              UPDATE approvals AS a
               SET tenant_id = @tenant_id, status = @status, risk_level = @risk_level, agent_id = @agent_id,
                   requested_by = @requested_by, workflow_id = @workflow_id, created_at = @created_at,
                   updated_at = @updated_at, expires_at = @expires_at, version = @version,
                   chain_head = @chain_head, state = @state
-              WHERE id = @id AND version = @expected;
+              FROM approvals AS old
+              WHERE a.id = @id AND a.version = @expected AND old.id = a.id AND old.version = @expected
+              RETURNING old.tenant_id, old.status;
               """);
         command.Parameters.Add(Text("id", s.Id));
         command.Parameters.Add(Text("tenant_id", s.TenantId));
@@ -303,10 +328,12 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
     public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("SELECT min(due_at) FROM timers;", connection);
+        // Walks the due_at index from its start and stops at the first timer nobody holds: the cost is
+        // the number of timers in flight, not the number pending.
+        await using var command = new NpgsqlCommand(
+            "SELECT due_at FROM timers WHERE claimed_until IS NULL ORDER BY due_at LIMIT 1;", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return await reader.IsDBNullAsync(0, cancellationToken) ? null : reader.GetFieldValue<DateTimeOffset>(0);
+        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
     // ---- events ----
@@ -483,11 +510,12 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         return Paging.ToPage(states, query.Limit);
     }
 
+    // Counts read the counters SaveAsync keeps (O(1)), not a scan of the tenant's rows.
     public async Task<long> CountAsync(string tenantId, ApprovalStatus status, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT count(*) FROM approvals WHERE tenant_id = @tenantId AND status = @status;",
+            "SELECT coalesce(sum(n), 0)::bigint FROM approval_counts WHERE tenant_id = @tenantId AND status = @status;",
             new { tenantId, status = WireNames.Of(status) }, cancellationToken: cancellationToken));
     }
 
@@ -495,7 +523,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
-            "SELECT status, count(*) FROM approvals WHERE tenant_id = @tenantId GROUP BY status;",
+            "SELECT status, n FROM approval_counts WHERE tenant_id = @tenantId;",
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
     }

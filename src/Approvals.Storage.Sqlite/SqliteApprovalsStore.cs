@@ -81,92 +81,16 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
         {
             return [];
         }
-        return await WriteAsync(async (connection, transaction) =>
+        return await WriteAsync((connection, transaction) =>
         {
+            using var batch = new SqliteBatchWriter(connection, transaction);
             var outcomes = new WriteOutcome[writes.Count];
             for (var i = 0; i < writes.Count; i++)
             {
-                var committed = writes[i] switch
-                {
-                    ApprovalWrite approval => await SaveApprovalAsync(connection, transaction, approval),
-                    var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
-                };
-                if (committed)
-                {
-                    await ApplyTimersAsync(connection, transaction, writes[i].Timers);
-                    await AppendEventsAsync(connection, transaction, writes[i].Events);
-                }
-                outcomes[i] = committed ? WriteOutcome.Committed : WriteOutcome.Conflict;
+                outcomes[i] = batch.Apply(writes[i]) ? WriteOutcome.Committed : WriteOutcome.Conflict;
             }
-            return (IReadOnlyList<WriteOutcome>)outcomes;
+            return Task.FromResult<IReadOnlyList<WriteOutcome>>(outcomes);
         }, cancellationToken);
-    }
-
-    private static async Task<bool> SaveApprovalAsync(SqliteConnection connection, SqliteTransaction transaction, ApprovalWrite write)
-    {
-        var s = write.State;
-        var row = new
-        {
-            id = s.Id,
-            tenant_id = s.TenantId,
-            status = WireNames.Of(s.Status),
-            risk_level = WireNames.Of(s.RiskLevel),
-            agent_id = s.AgentId,
-            requested_by = s.RequestedBy,
-            workflow_id = s.WorkflowId,
-            created_at = Micros.From(s.CreatedAt),
-            updated_at = Micros.From(s.UpdatedAt),
-            expires_at = Micros.From(s.ExpiresAt),
-            version = s.Version,
-            chain_head = write.ChainHead,
-            state = ApprovalStateJson.Serialize(s),
-            expected = write.ExpectedVersion,
-        };
-        var sql = write.ExpectedVersion == 0
-            ? """
-              INSERT INTO approvals (id, tenant_id, status, risk_level, agent_id, requested_by, workflow_id,
-                                     created_at, updated_at, expires_at, version, chain_head, state)
-              VALUES (@id, @tenant_id, @status, @risk_level, @agent_id, @requested_by, @workflow_id,
-                      @created_at, @updated_at, @expires_at, @version, @chain_head, @state)
-              ON CONFLICT (id) DO NOTHING;
-              """
-            : """
-              UPDATE approvals
-              SET status = @status, risk_level = @risk_level, agent_id = @agent_id, workflow_id = @workflow_id,
-                  updated_at = @updated_at, expires_at = @expires_at, version = @version,
-                  chain_head = @chain_head, state = @state
-              WHERE id = @id AND version = @expected;
-              """;
-        return await connection.ExecuteAsync(sql, row, transaction) == 1;
-    }
-
-    private static async Task ApplyTimersAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<TimerChange> timers)
-    {
-        foreach (var timer in timers)
-        {
-            var args = new { type = timer.Actor.Type, id = timer.Actor.Id, name = timer.Name, due = timer.DueAt is { } d ? Micros.From(d) : 0 };
-            var sql = timer.DueAt is null
-                ? "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name;"
-                : """
-                  INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES (@type, @id, @name, @due, NULL)
-                  ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
-                  """;
-            await connection.ExecuteAsync(sql, args, transaction);
-        }
-    }
-
-    private static async Task AppendEventsAsync(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<EventRecord> events)
-    {
-        foreach (var e in events)
-        {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
-                VALUES (@Id, @Type, @TenantId, @SubjectId, @Actor, @at, @DataJson, @PrevHash, @Hash);
-                """,
-                new { e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, at = Micros.From(e.At), e.DataJson, e.PrevHash, e.Hash },
-                transaction);
-        }
     }
 
     // ---- timers ----

@@ -259,6 +259,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(original.Title, loaded.State.Title);
         Assert.Equal([requested.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
         Assert.Null(await Store.NextDueAtAsync(None));
+        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
     [StoreFact]
@@ -297,6 +298,8 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
         var due = await Store.ClaimDueAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(1), None);
         Assert.Equal(["apr_b", "apr_c"], due.Select(t => t.Actor.Id));
+        Assert.Equal(3, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
     }
 
     [StoreFact]
@@ -307,12 +310,15 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => Task.Run(async () =>
         {
-            var next = created with { Title = $"Writer {i}", Version = 2 };
-            return await SaveOneAsync(Update(next, 1, requested.Hash, [NewEvent(next, requested.Hash, EventTypes.ApprovalExtended)]));
+            var next = created with { Status = i % 2 == 0 ? ApprovalStatus.Approved : ApprovalStatus.Rejected, DecidedBy = $"user_{i}", Version = 2 };
+            return await SaveOneAsync(Update(next, 1, requested.Hash, [NewEvent(next, requested.Hash, EventTypes.ApprovalApproved)]));
         })));
 
         Assert.Single(outcomes, o => o == WriteOutcome.Committed);
         Assert.Equal(2, (await Store.ReadSubjectAsync("apr_1", None)).Count);
+        var counts = await Store.CountByStatusAsync("tenant-a", None);
+        Assert.Equal(0, counts[ApprovalStatus.Pending]);
+        Assert.Equal(1, counts[ApprovalStatus.Approved] + counts[ApprovalStatus.Rejected]);
     }
 
     [StoreFact]
@@ -326,6 +332,7 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         Assert.Single(outcomes, o => o == WriteOutcome.Committed);
         Assert.Single(await Store.ReadSubjectAsync("apr_1", None));
+        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
     // ---- events ----
@@ -495,7 +502,24 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(["apr_1", "apr_2"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
         Assert.Equal(["apr_3"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
         Assert.Empty(await Store.ClaimDueAsync(now, 2, lease, None));
+        Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
+    }
+
+    [StoreFact]
+    public async Task NextDueAt_LeavesOutClaimedTimers_UntilTheyAreSetAgain()
+    {
+        var first = NewApproval("apr_1");
+        var requested = await CreateWithEventAsync(first, Expiry("apr_1", T0.AddMinutes(1)));
+        await CreateWithEventAsync(NewApproval("apr_2"), Expiry("apr_2", T0.AddMinutes(2)));
+
         Assert.Equal(T0.AddMinutes(1), await Store.NextDueAtAsync(None));
+        Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromMinutes(5), None));
+        Assert.Equal(T0.AddMinutes(2), await Store.NextDueAtAsync(None));
+        Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(2), 10, TimeSpan.FromMinutes(5), None));
+        Assert.Null(await Store.NextDueAtAsync(None));
+
+        await SaveCommittedAsync(Update(first with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", T0.AddMinutes(3))));
+        Assert.Equal(T0.AddMinutes(3), await Store.NextDueAtAsync(None));
     }
 
     [StoreFact]
@@ -784,9 +808,13 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         var created = NewApproval("apr_1");
         var requested = await CreateWithEventAsync(created);
-        await SaveCommittedAsync(Update(created with { Status = ApprovalStatus.Expired, Version = 2 }, 1, requested.Hash));
+        await CreateWithEventAsync(NewApproval("apr_2"));
+        var expired = created with { Status = ApprovalStatus.Expired, Version = 2 };
+        await SaveCommittedAsync(Update(expired, 1, requested.Hash));
+        // A write that keeps the status changes no count.
+        await SaveCommittedAsync(Update(expired with { Title = "Renamed", Version = 3 }, 2, requested.Hash));
 
-        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
         Assert.Equal(["apr_1"], (await Store.ListAsync(new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Expired }, None)).Items.Select(s => s.Id));
     }

@@ -1,0 +1,124 @@
+using Approvals.Contracts;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace Approvals.Storage.Sqlite;
+
+/// <summary>
+/// Writes one batch inside one transaction with prepared statements reused across its writes:
+/// a group commit of hundreds of writes parses each statement once, not once per write.
+/// </summary>
+internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
+{
+    private const string InsertApprovalSql = """
+        INSERT INTO approvals (id, tenant_id, status, risk_level, agent_id, requested_by, workflow_id,
+                               created_at, updated_at, expires_at, version, chain_head, state)
+        VALUES ($id, $tenant_id, $status, $risk_level, $agent_id, $requested_by, $workflow_id,
+                $created_at, $updated_at, $expires_at, $version, $chain_head, $state)
+        ON CONFLICT (id) DO NOTHING;
+        """;
+
+    private const string UpdateApprovalSql = """
+        UPDATE approvals
+        SET status = $status, risk_level = $risk_level, agent_id = $agent_id, workflow_id = $workflow_id,
+            updated_at = $updated_at, expires_at = $expires_at, version = $version,
+            chain_head = $chain_head, state = $state
+        WHERE id = $id AND version = $expected;
+        """;
+
+    private const string SetTimerSql = """
+        INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES ($type, $id, $name, $due, NULL)
+        ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
+        """;
+
+    private const string RemoveTimerSql = "DELETE FROM timers WHERE actor_type = $type AND actor_id = $id AND name = $name;";
+
+    private const string InsertEventSql = """
+        INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
+        VALUES ($id, $type, $tenant_id, $subject_id, $actor, $at, $data, $prev_hash, $hash);
+        """;
+
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    /// <summary>Applies one write; false when its version check failed (nothing of it was kept).</summary>
+    public bool Apply(StateWrite write)
+    {
+        var committed = write switch
+        {
+            ApprovalWrite approval => SaveApproval(approval),
+            var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
+        };
+        if (!committed)
+        {
+            return false;
+        }
+        foreach (var timer in write.Timers)
+        {
+            SaveTimer(timer);
+        }
+        foreach (var e in write.Events)
+        {
+            Execute(InsertEventSql,
+                ("$id", e.Id), ("$type", e.Type), ("$tenant_id", e.TenantId), ("$subject_id", e.SubjectId), ("$actor", e.Actor),
+                ("$at", Micros.From(e.At)), ("$data", e.DataJson), ("$prev_hash", e.PrevHash), ("$hash", e.Hash));
+        }
+        return true;
+    }
+
+    private bool SaveApproval(ApprovalWrite write)
+    {
+        var s = write.State;
+        (string, object?)[] values =
+        [
+            ("$id", s.Id), ("$status", WireNames.Of(s.Status)), ("$risk_level", WireNames.Of(s.RiskLevel)),
+            ("$agent_id", s.AgentId), ("$workflow_id", s.WorkflowId), ("$updated_at", Micros.From(s.UpdatedAt)),
+            ("$expires_at", Micros.From(s.ExpiresAt)), ("$version", s.Version), ("$chain_head", write.ChainHead),
+            ("$state", ApprovalStateJson.Serialize(s)),
+        ];
+        return write.ExpectedVersion == 0
+            ? Execute(InsertApprovalSql, [.. values, ("$tenant_id", s.TenantId), ("$requested_by", s.RequestedBy), ("$created_at", Micros.From(s.CreatedAt))]) == 1
+            : Execute(UpdateApprovalSql, [.. values, ("$expected", write.ExpectedVersion)]) == 1;
+    }
+
+    private void SaveTimer(TimerChange timer)
+    {
+        if (timer.DueAt is { } due)
+        {
+            Execute(SetTimerSql, ("$type", timer.Actor.Type), ("$id", timer.Actor.Id), ("$name", timer.Name), ("$due", Micros.From(due)));
+        }
+        else
+        {
+            Execute(RemoveTimerSql, ("$type", timer.Actor.Type), ("$id", timer.Actor.Id), ("$name", timer.Name));
+        }
+    }
+
+    private int Execute(string sql, params (string Name, object? Value)[] values)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            foreach (var (name, _) in values)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+            command.Prepare();
+            _commands[sql] = command;
+        }
+        foreach (var (name, value) in values)
+        {
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        }
+        return command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+    }
+}
