@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Approvals.Bench;
 
 // Usage: dotnet run -c Release --project bench/Approvals.Bench -- [sqlite|postgres] [scenario] [count]
-//   scenarios: throughput (default), queries
+//   scenarios: throughput (default), deadlines, queries
 // PostgreSQL reads its connection string from APPROVALS_BENCH_POSTGRES (or APPROVALS_TEST_POSTGRES).
 var backend = args.ElementAtOrDefault(0) ?? "sqlite";
 var scenario = args.ElementAtOrDefault(1) ?? "throughput";
@@ -15,6 +15,9 @@ switch (scenario)
 {
     case "throughput":
         await Throughput.RunAsync(target, count);
+        break;
+    case "deadlines":
+        await Deadlines.RunAsync(target, count);
         break;
     case "queries":
         await Queries.RunAsync(target, count);

@@ -13,5 +13,5 @@ public sealed class TimerServiceOptions
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many fired timers are delivered at once.</summary>
-    public int MaxConcurrency { get; set; } = 256;
+    public int MaxConcurrency { get; set; } = 32;
 }
