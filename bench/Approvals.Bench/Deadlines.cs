@@ -1,15 +1,7 @@
 using System.Diagnostics;
 using Approvals.Contracts;
-using Approvals.Core;
 using Approvals.Core.Approvals;
-using Approvals.Core.Events;
 using Approvals.Core.Principals;
-using Approvals.Core.Storage;
-using Approvals.Runtime.Actors;
-using Approvals.Runtime.Approvals;
-using Approvals.Runtime.Timers;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace Approvals.Bench;
 
@@ -24,45 +16,25 @@ public static class Deadlines
         var store = target.Store;
         var now = ApprovalValidation.Truncate(DateTimeOffset.UtcNow);
         var start = now + TimeSpan.FromSeconds(10);
-        var ids = new List<string>(count);
         var requester = Principal.Person("user_1", "Seeder", [Roles.Requester]);
-        foreach (var chunk in Enumerable.Range(0, count).Chunk(1000))
-        {
-            var writes = new List<StateWrite>();
-            foreach (var i in chunk)
-            {
-                var id = Ids.New("apr", now);
-                var request = new CreateApprovalRequest { Title = "Deadline", ExpiresIn = "PT1H" };
-                var t = ApprovalStateMachine.Decide(null, new ApprovalCommand.Create(id, request, requester), now, new ApprovalOptions()).Value!;
-                var state = t.State with { ExpiresAt = ApprovalValidation.Truncate(start + TimeSpan.FromMilliseconds(5000.0 * i / count)) };
-                var e = EventHasher.Seal(Ids.New("evt", now), t.Events[0], state.TenantId, id, now, null);
-                writes.Add(new ApprovalWrite(state, 0, [e], [new TimerChange(ActorKey.ForApproval(id), TimerChange.Expiry, state.ExpiresAt)], null));
-                ids.Add(id);
-            }
-            await store.SaveAsync(writes, default);
-        }
+        var request = new CreateApprovalRequest { Title = "Deadline", ExpiresIn = "PT1H" };
+        var seeded = await BenchNode.SeedAsync(store, count, _ => (now, request, requester),
+            (i, s) => s with { ExpiresAt = ApprovalValidation.Truncate(start + TimeSpan.FromMilliseconds(5000.0 * i / count)) });
         Console.WriteLine($"seeded {count:N0}; deadlines from {(start - DateTimeOffset.UtcNow).TotalSeconds:0.0} s from now, over 5 s");
 
-        var options = new ActorHostOptions();
-        using var metrics = new ActorMetrics();
-        await using var writer = new GroupCommitWriter(store, options, metrics, NullLogger<GroupCommitWriter>.Instance);
-        var wakeup = new TimerWakeup();
-        using var approvals = new ApprovalService(store, writer, Options.Create(new ApprovalOptions()), Options.Create(options),
-            TimeProvider.System, metrics, wakeup, new ApprovalChanges());
-        using var timers = new TimerService(store, [approvals], Options.Create(new TimerServiceOptions()), wakeup, TimeProvider.System,
-            NullLogger<TimerService>.Instance);
-        await timers.StartAsync(default);
+        await using var node = new BenchNode(store, TimeProvider.System);
+        await node.Timers.StartAsync(default);
         var sw = Stopwatch.StartNew();
         while (await store.CountAsync(Principal.DefaultTenant, ApprovalStatus.Expired, default) < count && sw.Elapsed < TimeSpan.FromMinutes(2))
         {
             await Task.Delay(100);
         }
-        await timers.StopAsync(default);
+        await node.Timers.StopAsync(default);
 
         var lateness = new List<double>(count);
-        foreach (var id in ids)
+        foreach (var state in seeded)
         {
-            var s = (await store.LoadApprovalAsync(id, default))!.State;
+            var s = (await store.LoadApprovalAsync(state.Id, default))!.State;
             lateness.Add(s.DecidedAt is { } at ? (at - s.ExpiresAt).TotalMilliseconds : double.PositiveInfinity);
         }
         lateness.Sort();

@@ -47,38 +47,19 @@ public static class Queries
         await TimeAsync("events of one subject", () => store.ReadSubjectAsync(page.Items[0].Id, default));
     }
 
-    private static async Task SeedAsync(IApprovalsStore store, int count, DateTimeOffset now)
-    {
-        var requester = Principal.Person("user_1", "Seeder", [Roles.Requester]);
-        var options = new ApprovalOptions { MaxExpiry = TimeSpan.FromDays(400) };
-        foreach (var chunk in Enumerable.Range(0, count).Chunk(1000))
-        {
-            var writes = new List<StateWrite>(chunk.Length);
-            foreach (var i in chunk)
+    private static Task SeedAsync(IApprovalsStore store, int count, DateTimeOffset now) =>
+        // Oldest first, one second apart, ending now; a quarter still pending (with timers far in the future).
+        BenchNode.SeedAsync(store, count,
+            i => (now.AddSeconds(i - count),
+                  new CreateApprovalRequest { Title = $"Seeded request {i}", RiskScore = i % 101, AgentId = $"agt_{i % 100}", ExpiresIn = "P365D" },
+                  Principal.Person($"user_{i % 1000}", "Seeder", [Roles.Requester])),
+            (i, s) => (i % 4) switch
             {
-                // Oldest first, one second apart, ending now; a quarter still pending (with timers far in the future).
-                var createdAt = now.AddSeconds(i - count);
-                var id = Ids.New("apr", createdAt);
-                var request = new CreateApprovalRequest
-                {
-                    Title = $"Seeded request {i}", RiskScore = i % 101, AgentId = $"agt_{i % 100}", ExpiresIn = "P365D",
-                };
-                var by = requester with { Id = $"user_{i % 1000}" };
-                var transition = ApprovalStateMachine.Decide(null, new ApprovalCommand.Create(id, request, by), createdAt, options).Value!;
-                var state = (i % 4) switch
-                {
-                    0 => transition.State,
-                    1 => transition.State with { Status = ApprovalStatus.Approved, Version = 2 },
-                    2 => transition.State with { Status = ApprovalStatus.Rejected, Version = 2 },
-                    _ => transition.State with { Status = ApprovalStatus.Expired, Version = 2 },
-                };
-                var e = EventHasher.Seal(Ids.New("evt", createdAt), transition.Events[0], state.TenantId, id, createdAt, null);
-                TimerChange[] timers = state.IsFinal ? [] : [new TimerChange(ActorKey.ForApproval(id), TimerChange.Expiry, state.ExpiresAt)];
-                writes.Add(new ApprovalWrite(state, 0, [e], timers, null));
-            }
-            await store.SaveAsync(writes, default);
-        }
-    }
+                0 => s,
+                1 => s with { Status = ApprovalStatus.Approved, Version = 2 },
+                2 => s with { Status = ApprovalStatus.Rejected, Version = 2 },
+                _ => s with { Status = ApprovalStatus.Expired, Version = 2 },
+            });
 
     private static async Task TimeAsync<T>(string name, Func<Task<T>> query)
     {

@@ -16,12 +16,9 @@ public static class Throughput
     public static async Task RunAsync(BenchTarget target, int count)
     {
         var store = target.Store;
-        var options = new ActorHostOptions();
-        using var metrics = new ActorMetrics();
-        await using var writer = new GroupCommitWriter(store, options, metrics, NullLogger<GroupCommitWriter>.Instance);
         var clock = new ManualClock(DateTimeOffset.UtcNow);
-        var wakeup = new TimerWakeup();
-        using var approvals = new ApprovalService(store, writer, Options.Create(new ApprovalOptions()), Options.Create(options), clock, metrics, wakeup, new ApprovalChanges());
+        await using var node = new BenchNode(store, clock);
+        var approvals = node.Approvals;
         var requester = Principal.Person("bench_requester", "Bench", [Roles.Requester]);
         var request = new CreateApprovalRequest { Title = "Benchmark request", RiskScore = 10, ExpiresIn = "PT1H" };
 
@@ -41,7 +38,7 @@ public static class Throughput
 
         // The rest expire through the timer service, as on a real deadline.
         clock.Advance(TimeSpan.FromHours(2));
-        using var timers = new TimerService(store, [approvals], Options.Create(new TimerServiceOptions()), wakeup, clock, NullLogger<TimerService>.Instance);
+        var timers = node.Timers;
         sw.Restart();
         var fired = 0;
         int round;
