@@ -44,7 +44,9 @@ public static class RuntimeServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommitWriter>>()));
         services.TryAddSingleton<ApprovalService>();
         services.AddSingleton<ITimerHandler>(sp => sp.GetRequiredService<ApprovalService>());
+        services.TryAddSingleton<IChangeFeed>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddHostedService<TimerService>();
+        services.AddHostedService<ChangeFeedListener>();
         return services;
     }
 }

@@ -36,7 +36,23 @@ public abstract record StateWrite(ActorKey Key, long ExpectedVersion, IReadOnlyL
 {
     /// <summary>The hash of the last event after this write; the next write chains from it.</summary>
     public abstract string? ChainHead { get; }
+
+    /// <summary>
+    /// The response of the idempotent request that caused this write, stored in the same transaction
+    /// (upserting its record as completed), so a request is acknowledged exactly when its response can
+    /// be replayed. Null when the request carried no Idempotency-Key. Kept only if the write commits.
+    /// </summary>
+    public IdempotencyCompletion? Idempotency { get; init; }
 }
+
+/// <summary>The replayable response of an idempotent request.</summary>
+/// <param name="Scope">Who the key belongs to (tenant and caller).</param>
+/// <param name="Key">The Idempotency-Key.</param>
+/// <param name="RequestHash">The hash of the request it answers.</param>
+/// <param name="StatusCode">The HTTP status of the response.</param>
+/// <param name="ResponseBody">The response as stored for replay (status line aside).</param>
+/// <param name="ExpiresAt">When the record may be forgotten.</param>
+public sealed record IdempotencyCompletion(string Scope, string Key, string RequestHash, int StatusCode, string ResponseBody, DateTimeOffset ExpiresAt);
 
 /// <summary>The write of an approval actor. <see cref="StateWrite.ExpectedVersion"/> 0 creates the row.</summary>
 public sealed record ApprovalWrite(ApprovalState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, IReadOnlyList<TimerChange> Timers, string? PreviousChainHead)

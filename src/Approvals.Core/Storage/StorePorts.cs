@@ -56,9 +56,12 @@ public interface IIdempotencyStore
     /// <summary>
     /// Reserves <paramref name="key"/> in <paramref name="scope"/> for a request with
     /// <paramref name="requestHash"/>, unless an unexpired record exists (which is returned instead).
-    /// Of concurrent callers with one key exactly one starts.
+    /// Of concurrent callers with one key exactly one starts. A reservation that is still not
+    /// completed <paramref name="takeOverAfter"/> after it was made is taken over (its owner died
+    /// before committing: a completion commits with its state change, so nothing of it was kept).
     /// </summary>
-    Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken);
+    Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention,
+        TimeSpan takeOverAfter, CancellationToken cancellationToken);
 
     /// <summary>Stores the response of a started key.</summary>
     Task CompleteAsync(string scope, string key, int statusCode, string? responseBody, CancellationToken cancellationToken);
@@ -83,8 +86,22 @@ public interface IApprovalQueries
     Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(string tenantId, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// Tells this node which actors other nodes changed, so waiters (long-polls, live views) wake at
+/// once instead of polling. A hint: receivers re-read storage. Delivery is at-most-once; a
+/// reconnect may miss notices, which the caller covers with a slow fallback re-read.
+/// </summary>
+public interface IChangeFeed
+{
+    /// <summary>
+    /// Yields the ids of actors whose writes committed (on any node), until cancelled. On a
+    /// single-node backend it may never yield: in-process notice covers that case.
+    /// </summary>
+    IAsyncEnumerable<string> ListenAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>Everything a backend provides, plus schema migration and a health probe.</summary>
-public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries
+public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries, IChangeFeed
 {
     /// <summary>Applies the embedded migrations that are not applied yet. Safe to run on several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

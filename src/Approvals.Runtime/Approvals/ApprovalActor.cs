@@ -18,7 +18,7 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
 {
     private StoredApproval? _current;
 
-    public async Task<Result<ApprovalState>> HandleAsync(ApprovalCommand command, long? ifMatch, CancellationToken cancellationToken)
+    public async Task<Result<ApprovalState>> HandleAsync(ApprovalCommand command, CommandOptions options, CancellationToken cancellationToken)
     {
         var fresh = false;
         if (_current is null)
@@ -29,7 +29,7 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
         for (var attempt = 0; ; attempt++)
         {
             var now = ApprovalValidation.Truncate(context.Clock.GetUtcNow());
-            var decided = Precondition(command, ifMatch) ?? ApprovalStateMachine.Decide(_current?.State, command, now, context.Options);
+            var decided = Precondition(command, options.IfMatch) ?? ApprovalStateMachine.Decide(_current?.State, command, now, context.Options);
             var catchingUp = decided.Error?.Code == DomainError.ExpiryDue;
             if (catchingUp)
             {
@@ -49,6 +49,10 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
 
             var transition = decided.Value!;
             var write = BuildWrite(transition, now);
+            if (!catchingUp && options.Idempotency is { } idempotent)
+            {
+                write = write with { Idempotency = idempotent.Complete(transition.State) };
+            }
             var outcome = await context.Writer.WriteAsync(write, cancellationToken);
             if (outcome == WriteOutcome.Committed)
             {
@@ -60,7 +64,7 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
                         context.Wakeup.Notify(due);
                     }
                 }
-                context.Changes.Publish(transition.State);
+                context.Changes.Publish(transition.State.Id);
                 if (catchingUp)
                 {
                     continue;

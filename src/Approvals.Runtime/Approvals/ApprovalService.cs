@@ -41,23 +41,30 @@ public sealed class ApprovalService : ITimerHandler, IDisposable
 
     /// <summary>Files a new request on behalf of <paramref name="by"/>; the id is generated here.</summary>
     public Task<Result<ApprovalState>> CreateAsync(CreateApprovalRequest request, Principal by, CancellationToken cancellationToken,
-        string? workflowId = null, string? workflowStep = null)
+        string? workflowId = null, string? workflowStep = null, CommandOptions? options = null)
     {
         var id = Ids.New("apr", _clock.GetUtcNow());
-        return SendAsync(id, new ApprovalCommand.Create(id, request, by, workflowId, workflowStep), null, cancellationToken);
+        return SendAsync(id, new ApprovalCommand.Create(id, request, by, workflowId, workflowStep), options, cancellationToken);
     }
 
     public Task<Result<ApprovalState>> ApproveAsync(string id, Principal by, string? note, long? ifMatch, CancellationToken cancellationToken) =>
-        SendAsync(id, new ApprovalCommand.Approve(by, note), ifMatch, cancellationToken);
+        SendAsync(id, new ApprovalCommand.Approve(by, note), new CommandOptions(ifMatch), cancellationToken);
 
     public Task<Result<ApprovalState>> RejectAsync(string id, Principal by, string? reason, long? ifMatch, CancellationToken cancellationToken) =>
-        SendAsync(id, new ApprovalCommand.Reject(by, reason), ifMatch, cancellationToken);
+        SendAsync(id, new ApprovalCommand.Reject(by, reason), new CommandOptions(ifMatch), cancellationToken);
 
     public Task<Result<ApprovalState>> CancelAsync(string id, Principal by, string? reason, long? ifMatch, CancellationToken cancellationToken) =>
-        SendAsync(id, new ApprovalCommand.Cancel(by, reason), ifMatch, cancellationToken);
+        SendAsync(id, new ApprovalCommand.Cancel(by, reason), new CommandOptions(ifMatch), cancellationToken);
 
     public Task<Result<ApprovalState>> ExtendAsync(string id, Principal by, DateTimeOffset expiresAt, long? ifMatch, CancellationToken cancellationToken) =>
-        SendAsync(id, new ApprovalCommand.Extend(by, ApprovalValidation.Truncate(expiresAt)), ifMatch, cancellationToken);
+        SendAsync(id, new ApprovalCommand.Extend(by, ApprovalValidation.Truncate(expiresAt)), new CommandOptions(ifMatch), cancellationToken);
+
+    /// <summary>Runs any command on the actor of <paramref name="id"/> (the gateway's path, with If-Match and idempotency).</summary>
+    public Task<Result<ApprovalState>> SendAsync(string id, ApprovalCommand command, CommandOptions? options, CancellationToken cancellationToken) =>
+        _host.InvokeAsync(id, command.Operation, (actor, ct) => actor.HandleAsync(command, options ?? CommandOptions.None, ct), cancellationToken);
+
+    /// <summary>A new approval id (the gateway files requests under ids it chose).</summary>
+    public string NewId() => Ids.New("apr", _clock.GetUtcNow());
 
     /// <summary>Asks the actor to apply its deadline; it does nothing unless the deadline has passed.</summary>
     public Task<Result<ApprovalState>> ExpireAsync(string id, CancellationToken cancellationToken) =>
@@ -86,9 +93,6 @@ public sealed class ApprovalService : ITimerHandler, IDisposable
     /// <summary>A committed expiry or escalation removed or re-set the timer in its own write.</summary>
     async Task<bool> ITimerHandler.HandleAsync(DueTimer timer, CancellationToken cancellationToken) =>
         (await ExpireAsync(timer.Actor.Id, cancellationToken)).IsSuccess;
-
-    private Task<Result<ApprovalState>> SendAsync(string id, ApprovalCommand command, long? ifMatch, CancellationToken cancellationToken) =>
-        _host.InvokeAsync(id, command.Operation, (actor, ct) => actor.HandleAsync(command, ifMatch, ct), cancellationToken);
 
     public void Dispose() => _host.Dispose();
 }

@@ -1,0 +1,86 @@
+using System.Security.Claims;
+using Approvals.Server.Configuration;
+using Approvals.Server.Http;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Approvals.Server.Auth;
+
+/// <summary>JWT bearer authentication (HS256 with the configured key, or an OIDC authority).</summary>
+public static class AuthSetup
+{
+    public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
+            .Validate(o => o.ClockSkew >= TimeSpan.Zero && o.ClockSkew <= TimeSpan.FromSeconds(30), "Approvals:Auth:ClockSkew must be between 0 and 30 seconds.")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer) && !string.IsNullOrWhiteSpace(o.Audience), "Approvals:Auth:Issuer and Audience must not be empty.")
+            .ValidateOnStart();
+        services.AddSingleton<TokenKey>();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, TokenKey>((jwt, auth, key) =>
+        {
+            var a = auth.Value;
+            // Keep the token's own claim names (sub, role, tenant, …) instead of the WS-* URIs.
+            jwt.MapInboundClaims = false;
+            jwt.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = a.Issuer,
+                ValidAudience = a.Audience,
+                ValidateIssuer = true,
+                ValidateAudience = true,
+                ValidateLifetime = true,
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                ClockSkew = a.ClockSkew,
+                NameClaimType = "name",
+                RoleClaimType = "role",
+            };
+            if (!string.IsNullOrWhiteSpace(a.Authority))
+            {
+                jwt.Authority = a.Authority;
+                jwt.Audience = a.Audience;
+            }
+            else
+            {
+                jwt.TokenValidationParameters.IssuerSigningKey = key.SecurityKey;
+                // Only HS256: "alg: none" and every other algorithm are refused.
+                jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+            }
+            jwt.Events = new JwtBearerEvents
+            {
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    await Problems.Write(context.HttpContext, Problems.Unauthorized(
+                        context.AuthenticateFailure is null ? "A bearer token is required." : "The bearer token is invalid or expired."));
+                },
+                OnForbidden = context => Problems.Write(context.HttpContext, Problems.Forbidden("You may not do this.")),
+            };
+        });
+        services.AddAuthorization();
+        return services;
+    }
+}
+
+/// <summary>The resolved signing key, shared by token validation and the token command.</summary>
+public sealed class TokenKey
+{
+    public TokenKey(IOptions<AuthOptions> auth, IOptions<StorageOptions> storage, IOptions<ServerOptions> server, ILogger<TokenKey> logger)
+    {
+        if (!string.IsNullOrWhiteSpace(auth.Value.Authority) && string.IsNullOrWhiteSpace(auth.Value.SigningKey))
+        {
+            SecurityKey = null;
+            return;
+        }
+        var (key, generated, path) = SigningKeys.Resolve(auth.Value, storage.Value, server.Value);
+        SecurityKey = new SymmetricSecurityKey(key);
+        if (generated)
+        {
+            logger.LogWarning("No Approvals:Auth:SigningKey configured: generated one and kept it in {Path}.", path);
+        }
+    }
+
+    /// <summary>The HS256 key, or null when an OIDC authority validates tokens.</summary>
+    public SymmetricSecurityKey? SecurityKey { get; }
+}

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Approvals.Contracts;
+using Approvals.Runtime.Approvals;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace Approvals.Server.Http;
+
+/// <summary>
+/// The one place exceptions become problems: bad input that escaped the endpoints (a body over the
+/// limit, a malformed request) is a 4xx; lost write races are 503 with Retry-After; anything else
+/// is a 500 whose detail says nothing internal.
+/// </summary>
+public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var http = httpContext;
+        var problem = exception switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
+                Problems.Create(ErrorCodes.PayloadTooLarge, "The request body is larger than allowed."),
+            BadHttpRequestException bad => Problems.Validation("request", bad.Message),
+            JsonException json => Problems.Validation("body", json.Message),
+            ConcurrencyConflictException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled error on {Method} {Path}.", http.Request.Method, http.Request.Path);
+            problem = Problems.Create("internal_error", "Something went wrong on our side; the request may be retried.");
+        }
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            http.Response.Headers.RetryAfter = "1";
+        }
+        await Problems.Write(http, problem);
+        return true;
+    }
+}

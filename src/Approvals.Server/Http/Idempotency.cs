@@ -1,0 +1,163 @@
+using System.Security.Cryptography;
+using System.Text;
+using Approvals.Core.Approvals;
+using Approvals.Core.Principals;
+using Approvals.Core.Storage;
+using Approvals.Runtime.Approvals;
+using Approvals.Server.Auth;
+using Approvals.Server.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Approvals.Server.Http;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on POST: the first request with a key runs; a repeat with the same body
+/// replays the stored response (with <c>Idempotent-Replayed: true</c>); a repeat with another body is
+/// 422; a repeat while the first still runs waits for it. A response that changes state is stored
+/// in the same transaction as the change (see <see cref="IdempotencyFeature"/>); any other response
+/// is stored after it is written.
+/// </summary>
+public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStore store, TimeProvider clock, IOptions<ServerOptions> options,
+    ILogger<IdempotencyMiddleware> logger)
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    // A reservation older than this whose owner never completed it died before its state change
+    // committed (the two commit together), so running the request again is safe.
+    private static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxWaitForFirst = TimeSpan.FromSeconds(10);
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        var key = http.Request.Headers[Header].ToString();
+        if (!HttpMethods.IsPost(http.Request.Method) || key.Length == 0 || PrincipalMapping.FromClaims(http.User) is not { } caller)
+        {
+            await next(http);
+            return;
+        }
+        if (key.Length > 255)
+        {
+            await Problems.Write(http, Problems.Validation(Header, "Idempotency-Key must be 1 to 255 characters."));
+            return;
+        }
+
+        var scope = Scope(caller);
+        var hash = await HashAsync(http.Request, http.RequestAborted);
+        var started = DateTimeOffset.UtcNow;
+        while (true)
+        {
+            var now = clock.GetUtcNow();
+            var claim = await store.TryBeginAsync(scope, key, hash, now, options.Value.IdempotencyRetention, TakeOverAfter, http.RequestAborted);
+            if (claim.Started)
+            {
+                break;
+            }
+            var existing = claim.Existing!;
+            if (!string.Equals(existing.RequestHash, hash, StringComparison.Ordinal))
+            {
+                await Problems.Write(http, Problems.Create(Contracts.ErrorCodes.IdempotencyKeyReused,
+                    "This Idempotency-Key was used with a different request."));
+                return;
+            }
+            if (existing.Completed)
+            {
+                http.Response.Headers[ReplayedHeader] = "true";
+                await StoredResponse.Deserialize(existing.StatusCode, existing.ResponseBody ?? "").WriteAsync(http.Response);
+                return;
+            }
+            if (DateTimeOffset.UtcNow - started > MaxWaitForFirst)
+            {
+                await Problems.Write(http, Problems.Create(Problems.IdempotencyKeyInUse,
+                    "A request with this Idempotency-Key is still being processed; retry later."));
+                return;
+            }
+            // The first request with this key is running: wait for its response rather than run twice.
+            await Task.Delay(TimeSpan.FromMilliseconds(25), http.RequestAborted);
+        }
+
+        var feature = new IdempotencyFeature(scope, key, hash, clock.GetUtcNow() + options.Value.IdempotencyRetention);
+        http.Features.Set(feature);
+        var original = http.Response.Body;
+        using var captured = new MemoryStream();
+        http.Response.Body = captured;
+        var completed = false;
+        try
+        {
+            await next(http);
+            completed = true;
+        }
+        finally
+        {
+            http.Response.Body = original;
+            captured.Position = 0;
+            await captured.CopyToAsync(original, CancellationToken.None);
+            await SettleAsync(http, feature, captured, completed);
+        }
+    }
+
+    private async Task SettleAsync(HttpContext http, IdempotencyFeature feature, MemoryStream captured, bool completed)
+    {
+        try
+        {
+            if (feature.StoredWithStateChange)
+            {
+                return;
+            }
+            var status = http.Response.StatusCode;
+            if (!completed || status >= 500 || status == StatusCodes.Status429TooManyRequests)
+            {
+                // Nothing worth replaying: let a retry run the request again.
+                await store.AbandonAsync(feature.Scope, feature.Key, CancellationToken.None);
+                return;
+            }
+            var headers = StoredResponse.ReplayedHeaders
+                .Where(h => http.Response.Headers.ContainsKey(h))
+                .ToDictionary(h => h, h => http.Response.Headers[h].ToString(), StringComparer.OrdinalIgnoreCase);
+            var stored = new StoredResponse(status, headers, Encoding.UTF8.GetString(captured.ToArray()));
+            await store.CompleteAsync(feature.Scope, feature.Key, status, stored.Serialize(), CancellationToken.None);
+        }
+        catch (Exception error)
+        {
+            // The response already went out; a retry finds the reservation and, after the
+            // take-over time, runs again: the request is refused or repeated, never lost.
+            logger.LogWarning(error, "Could not store the idempotent response for key {Key}.", feature.Key);
+        }
+    }
+
+    private static string Scope(Principal caller) => $"{caller.TenantId}|{caller.Kind}|{caller.Id}";
+
+    private static async Task<string> HashAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var body = await RequestBody.ReadAsync(request, cancellationToken);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}{request.QueryString}\n"));
+        sha.AppendData(body);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}
+
+/// <summary>Set on an idempotent request that this request now owns.</summary>
+public sealed class IdempotencyFeature(string scope, string key, string requestHash, DateTimeOffset expiresAt)
+{
+    public string Scope { get; } = scope;
+    public string Key { get; } = key;
+    public string RequestHash { get; } = requestHash;
+    public DateTimeOffset ExpiresAt { get; } = expiresAt;
+
+    /// <summary>True once the response was stored in the same transaction as the state change.</summary>
+    public bool StoredWithStateChange { get; private set; }
+
+    /// <summary>
+    /// The command option that stores <paramref name="render"/>'s response with the state change;
+    /// <see cref="StoredWithStateChange"/> turns true once such a write committed.
+    /// </summary>
+    public IdempotentRequest ForCommand(Func<ApprovalState, StoredResponse> render) =>
+        new(Scope, Key, RequestHash, ExpiresAt, state =>
+        {
+            var response = render(state);
+            return (response.Status, response.Serialize());
+        });
+
+    public void MarkStoredWithStateChange() => StoredWithStateChange = true;
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Approvals.Server.Http;
+
+/// <summary>
+/// A response as the API sends it and as idempotency stores it for replay: status, the headers
+/// that matter for replay, and the body text. Endpoints build their success responses through this
+/// type, so a replay is byte for byte what the first caller got.
+/// </summary>
+public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body)
+{
+    /// <summary>The headers worth replaying.</summary>
+    public static readonly string[] ReplayedHeaders = ["Content-Type", "Location", "ETag"];
+
+    public static StoredResponse Json<T>(int status, T body, params (string Name, string Value)[] headers)
+    {
+        var all = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = "application/json; charset=utf-8" };
+        foreach (var (name, value) in headers)
+        {
+            all[name] = value;
+        }
+        return new StoredResponse(status, all, JsonSerializer.Serialize(body, ApiJson.Options));
+    }
+
+    /// <summary>The stored form (the status is stored beside it).</summary>
+    public string Serialize() => JsonSerializer.Serialize(new Envelope(Headers, Body));
+
+    public static StoredResponse Deserialize(int status, string stored)
+    {
+        var envelope = JsonSerializer.Deserialize<Envelope>(stored) ?? throw new InvalidDataException("Empty stored response.");
+        return new StoredResponse(status, envelope.Headers, envelope.Body);
+    }
+
+    public async Task WriteAsync(HttpResponse response)
+    {
+        response.StatusCode = Status;
+        foreach (var (name, value) in Headers)
+        {
+            response.Headers[name] = value;
+        }
+        await response.WriteAsync(Body);
+    }
+
+    /// <summary>As an endpoint result.</summary>
+    public IResult ToResult() => new ResponseResult(this);
+
+    private sealed record Envelope(IReadOnlyDictionary<string, string> Headers, string Body);
+
+    private sealed class ResponseResult(StoredResponse response) : IResult, IStatusCodeHttpResult
+    {
+        public int? StatusCode => response.Status;
+        public Task ExecuteAsync(HttpContext httpContext) => response.WriteAsync(httpContext.Response);
+    }
+}

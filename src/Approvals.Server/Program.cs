@@ -1,0 +1,74 @@
+using Approvals.Core.Approvals;
+using Approvals.Runtime;
+using Approvals.Runtime.Actors;
+using Approvals.Runtime.Timers;
+using Approvals.Server.Approvals;
+using Approvals.Server.Auth;
+using Approvals.Server.Configuration;
+using Approvals.Server.Health;
+using Approvals.Server.Http;
+using Approvals.Server.Storage;
+
+var builder = WebApplication.CreateBuilder(args);
+
+if (TokenCommand.Matches(args))
+{
+    return TokenCommand.Run(args, builder.Configuration);
+}
+
+// The newcomer's default: http://localhost:5080 unless --urls, ASPNETCORE_URLS or Urls say otherwise.
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://localhost:5080");
+}
+
+builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section))
+    .Validate(o => !string.IsNullOrWhiteSpace(o.DataFolder), "Approvals:DataFolder must not be empty.")
+    .Validate(o => o.IdempotencyRetention >= TimeSpan.FromMinutes(1), "Approvals:IdempotencyRetention must be at least a minute.")
+    .ValidateOnStart();
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
+    kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(ServerOptions.Section + ":MaxRequestBodyBytes", 256L * 1024));
+
+builder.Services.AddApprovalsStorage(builder.Configuration);
+builder.Services.AddApprovalsRuntime();
+builder.Services.AddOptions<ApprovalOptions>().Bind(builder.Configuration.GetSection("Approvals"));
+builder.Services.AddOptions<ActorHostOptions>().Bind(builder.Configuration.GetSection("Approvals:Actors"));
+builder.Services.AddOptions<TimerServiceOptions>().Bind(builder.Configuration.GetSection("Approvals:Timers"));
+builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages(async context =>
+{
+    // Routing's own 404/405 as problems too.
+    var status = context.HttpContext.Response.StatusCode;
+    await Problems.Write(context.HttpContext, status == StatusCodes.Status404NotFound
+        ? Problems.NotFound("No such resource.")
+        : Problems.Create(status == StatusCodes.Status405MethodNotAllowed ? Approvals.Contracts.ErrorCodes.ValidationError : "http_" + status,
+            $"The request was refused with HTTP {status}."));
+});
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseMiddleware<IdempotencyMiddleware>();
+
+app.MapOpenApi().AllowAnonymous();
+app.MapHealthApi();
+app.MapApprovalsApi();
+
+// Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
+if (app.Services.GetRequiredService<TokenKey>().SecurityKey is not null)
+{
+    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
+        "Approvals is running. Get a token with: dotnet run --project src/Approvals.Server -- token --sub alice --role reviewer"));
+}
+
+app.Run();
+return 0;
+
+/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;
