@@ -1,4 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
@@ -120,6 +123,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         var counts = new StatusCounts();
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        var changeChannel = await ChangeChannelAsync(connection, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Round trip 1: every state row, each version-checked on its own. A conflict changes no row
@@ -153,8 +157,9 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
             }
         }
 
-        // Round trip 2: timers, status counters, then (last, so the lock is held only until the
-        // commit right after) the events of the committed writes.
+        // Round trip 2: timers, idempotency records (sorted, like every other lock), status counters,
+        // the change notices, then (last, so the lock is held only until the commit right after) the
+        // events of the committed writes.
         await using (var rest = new NpgsqlBatch(connection, transaction))
         {
             foreach (var i in order)
@@ -167,9 +172,30 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                     }
                 }
             }
+            var completions = order
+                .Where(i => outcomes[i] == WriteOutcome.Committed && writes[i].Idempotency is not null)
+                .OrderBy(i => writes[i].Idempotency!.Scope, StringComparer.Ordinal)
+                .ThenBy(i => writes[i].Idempotency!.Key, StringComparer.Ordinal);
+            foreach (var i in completions)
+            {
+                rest.BatchCommands.Add(CompletionCommand(writes[i].Idempotency!, WrittenAt(writes[i])));
+            }
             if (counts.HasChanges)
             {
                 rest.BatchCommands.Add(counts.ToCommand());
+            }
+            // pg_notify queues the notice in the transaction: it is delivered at commit, and dropped with
+            // everything else if the transaction rolls back.
+            var changed = order
+                .Where(i => outcomes[i] == WriteOutcome.Committed)
+                .Select(i => writes[i].Key.Id)
+                .Distinct(StringComparer.Ordinal);
+            foreach (var payload in ChangePayloads(changed))
+            {
+                var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload);");
+                notify.Parameters.Add(Text("channel", changeChannel));
+                notify.Parameters.Add(Text("payload", payload));
+                rest.BatchCommands.Add(notify);
             }
             var events = Enumerable.Range(0, writes.Count)
                 .Where(i => outcomes[i] == WriteOutcome.Committed)
@@ -249,6 +275,36 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         }
         return command;
     }
+
+    private static NpgsqlBatchCommand CompletionCommand(IdempotencyCompletion completion, DateTimeOffset writtenAt)
+    {
+        // Over the request's own reservation, or a fresh row when it has none (it was purged, or the
+        // caller never reserved): either way the record is completed exactly when the write commits.
+        // An existing row keeps its created_at, the time the request was first seen.
+        var command = new NpgsqlBatchCommand(
+            """
+            INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
+            VALUES (@scope, @key, @hash, true, @status_code, @response_body, @now, @expires)
+            ON CONFLICT (scope, key) DO UPDATE
+                SET request_hash = excluded.request_hash, completed = true, status_code = excluded.status_code,
+                    response_body = excluded.response_body, expires_at = excluded.expires_at;
+            """);
+        command.Parameters.Add(Text("scope", completion.Scope));
+        command.Parameters.Add(Text("key", completion.Key));
+        command.Parameters.Add(Text("hash", completion.RequestHash));
+        command.Parameters.Add(new NpgsqlParameter<int>("status_code", completion.StatusCode));
+        command.Parameters.Add(Text("response_body", completion.ResponseBody));
+        command.Parameters.Add(Time("now", writtenAt));
+        command.Parameters.Add(Time("expires", completion.ExpiresAt));
+        return command;
+    }
+
+    /// <summary>When the write was made, by the clock of its caller (the store has none of its own).</summary>
+    private static DateTimeOffset WrittenAt(StateWrite write) => write switch
+    {
+        ApprovalWrite approval => approval.State.UpdatedAt,
+        var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
+    };
 
     private static NpgsqlBatchCommand InsertEventsCommand(IReadOnlyList<EventRecord> events)
     {
@@ -381,13 +437,20 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
 
     // ---- idempotency ----
 
-    public async Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken)
+    public async Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention,
+        TimeSpan takeOverAfter, CancellationToken cancellationToken)
     {
+        // Zero would let every one of several concurrent callers take over the reservation the previous one just made.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(takeOverAfter, TimeSpan.Zero);
+        var takeOverBefore = takeOverAfter < now - DateTimeOffset.MinValue ? now - takeOverAfter : DateTimeOffset.MinValue;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         // The existing record is read by a second statement: one statement's snapshot may predate the
         // row that made the insert conflict. If that row is gone by then (abandoned or purged), try again.
         while (true)
         {
+            // The takeover is decided in the upsert's WHERE, which concurrent callers evaluate one at a
+            // time against the row's latest version (the row lock queues them): once one has taken the
+            // row over, its created_at is fresh and the others find a live reservation.
             await using (var begin = new NpgsqlCommand(
                 """
                 INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
@@ -396,6 +459,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                     SET request_hash = excluded.request_hash, completed = false, status_code = 0, response_body = NULL,
                         created_at = excluded.created_at, expires_at = excluded.expires_at
                     WHERE idempotency_keys.expires_at <= @now
+                       OR (NOT idempotency_keys.completed AND idempotency_keys.created_at <= @take_over_before)
                 RETURNING 1;
                 """, connection))
             {
@@ -404,6 +468,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                 begin.Parameters.Add(Text("hash", requestHash));
                 begin.Parameters.Add(Time("now", now));
                 begin.Parameters.Add(Time("expires", now + retention));
+                begin.Parameters.Add(Time("take_over_before", takeOverBefore));
                 if (await begin.ExecuteScalarAsync(cancellationToken) is not null)
                 {
                     return new IdempotencyClaim(true, null);
@@ -526,6 +591,148 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
             "SELECT status, n FROM approval_counts WHERE tenant_id = @tenantId;",
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
+    }
+
+    // ---- change feed ----
+
+    /// <summary>Payloads stay under this many bytes; PostgreSQL refuses a notice of 8,000 or more.</summary>
+    internal const int MaxChangePayloadBytes = 7000;
+
+    private static readonly TimeSpan ListenReconnectDelay = TimeSpan.FromSeconds(1);
+
+    // The notice channel of this store's schema, computed on first use (every node computes the same name).
+    private string? _changeChannel;
+
+    /// <summary>
+    /// Yields the actor ids that SaveAsync on any node announces, from a connection of its own that
+    /// LISTENs for as long as the sequence is read. A broken connection is reopened after a short
+    /// back-off; notices sent meanwhile are lost, which the port allows (receivers fall back to re-reading).
+    /// The sequence ends, without an error, when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Notices arrive on an event of the connection while it waits; the channel hands them to the reader.
+        var received = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var listening = ListenLoopAsync(received.Writer, stop.Token);
+        try
+        {
+            // Ends when the loop completes the channel: on cancellation, or with the loop's error.
+            await foreach (var id in received.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                yield return id;
+            }
+        }
+        finally
+        {
+            // Also when the reader stops early: the LISTEN connection must not outlive the sequence.
+            await stop.CancelAsync();
+            await listening;
+        }
+    }
+
+    private async Task ListenLoopAsync(ChannelWriter<string> received, CancellationToken cancellationToken)
+    {
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    // A connection of its own for as long as it listens: a pooled connection returned after
+                    // each command would forget its LISTEN.
+                    await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                    connection.Notification += (_, notice) =>
+                    {
+                        foreach (var id in notice.Payload.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                        {
+                            received.TryWrite(id);
+                        }
+                    };
+                    var channel = await ChangeChannelAsync(connection, cancellationToken);
+                    // The channel name is ours (letters, digits, underscores), so it needs no quoting.
+                    await using (var listen = new NpgsqlCommand($"LISTEN {channel};", connection))
+                    {
+                        await listen.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                    while (true)
+                    {
+                        await connection.WaitAsync(cancellationToken);
+                    }
+                }
+                catch (Exception e) when ((e is NpgsqlException or TimeoutException) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The server restarted, the network failed or an administrator ended the session.
+                    await Task.Delay(ListenReconnectDelay, cancellationToken);
+                }
+            }
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop: the sequence ends normally, whatever the connection threw on the way down.
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            received.TryComplete(failure);
+        }
+    }
+
+    /// <summary>
+    /// The notice channel of <paramref name="schema"/>. Notices are database-wide, so the name carries a
+    /// hash of the schema: installations sharing a database (and the test schemas) hear only their own.
+    /// A hash keeps the name short and unquoted; a collision would only wake a listener for nothing.
+    /// </summary>
+    internal static string ChangeChannelOf(string schema) =>
+        "approvals_changes_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema)))[..16];
+
+    private async ValueTask<string> ChangeChannelAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (_changeChannel is null)
+        {
+            // Racing first callers compute the same name; whichever store wins is fine.
+            var schema = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                "SELECT coalesce(current_schema(), '');", cancellationToken: cancellationToken));
+            _changeChannel = ChangeChannelOf(schema ?? "");
+        }
+        return _changeChannel;
+    }
+
+    /// <summary>
+    /// The ids, comma-separated, in as few payloads as fit under <see cref="MaxChangePayloadBytes"/>
+    /// (ids are generated, short and comma-free).
+    /// </summary>
+    internal static IReadOnlyList<string> ChangePayloads(IEnumerable<string> ids)
+    {
+        var payloads = new List<string>();
+        var payload = new StringBuilder();
+        var bytes = 0;
+        foreach (var id in ids)
+        {
+            var size = Encoding.UTF8.GetByteCount(id);
+            if (payload.Length > 0 && bytes + 1 + size > MaxChangePayloadBytes)
+            {
+                payloads.Add(payload.ToString());
+                payload.Clear();
+                bytes = 0;
+            }
+            if (payload.Length > 0)
+            {
+                payload.Append(',');
+                bytes++;
+            }
+            payload.Append(id);
+            bytes += size;
+        }
+        if (payload.Length > 0)
+        {
+            payloads.Add(payload.ToString());
+        }
+        return payloads;
     }
 
     // ---- parameters ----

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
@@ -157,9 +158,16 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
 
     // ---- idempotency ----
 
-    public Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+    public Task<IdempotencyClaim> TryBeginAsync(string scope, string key, string requestHash, DateTimeOffset now, TimeSpan retention,
+        TimeSpan takeOverAfter, CancellationToken cancellationToken)
+    {
+        // Zero would let each of several callers take over the reservation the previous one just made.
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(takeOverAfter, TimeSpan.Zero);
+        var takeOverBefore = takeOverAfter < now - DateTimeOffset.MinValue ? now - takeOverAfter : DateTimeOffset.MinValue;
+        return WriteAsync(async (connection, transaction) =>
         {
+            // A reservation still open takeOverAfter after it was made is taken over: its owner died
+            // before its write (and so its completion) committed.
             var started = await connection.QueryAsync<string>(
                 """
                 INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
@@ -168,9 +176,11 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
                     SET request_hash = excluded.request_hash, completed = 0, status_code = 0, response_body = NULL,
                         created_at = excluded.created_at, expires_at = excluded.expires_at
                     WHERE idempotency_keys.expires_at <= @now
+                       OR (idempotency_keys.completed = 0 AND idempotency_keys.created_at <= @takeOverBefore)
                 RETURNING key;
                 """,
-                new { scope, key, requestHash, now = Micros.From(now), expires = Micros.From(now + retention) }, transaction);
+                new { scope, key, requestHash, now = Micros.From(now), expires = Micros.From(now + retention), takeOverBefore = Micros.From(takeOverBefore) },
+                transaction);
             if (started.Any())
             {
                 return new IdempotencyClaim(true, null);
@@ -179,6 +189,7 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
                 $"{IdempotencyRow.Select} WHERE scope = @scope AND key = @key;", new { scope, key }, transaction);
             return new IdempotencyClaim(false, existing.ToRecord());
         }, cancellationToken);
+    }
 
     public Task CompleteAsync(string scope, string key, int statusCode, string? responseBody, CancellationToken cancellationToken) =>
         WriteAsync((connection, transaction) => connection.ExecuteAsync(
@@ -261,6 +272,26 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
             "SELECT status, n FROM approval_counts WHERE tenant_id = @tenantId;",
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
+    }
+
+    // ---- change feed ----
+
+    /// <summary>
+    /// Never yields; ends when <paramref name="cancellationToken"/> is cancelled. SQLite serves one node,
+    /// so every write is made by this process, which tells its own waiters in-process; there is no other
+    /// node whose commits need announcing (and SQLite has no way to announce them).
+    /// </summary>
+    public async IAsyncEnumerable<string> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Asked to stop: the sequence ends normally.
+        }
+        yield break;
     }
 
     // ---- plumbing ----

@@ -39,6 +39,15 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         VALUES ($id, $type, $tenant_id, $subject_id, $actor, $at, $data, $prev_hash, $hash);
         """;
 
+    // Over the request's own reservation, or a fresh row when it has none; an existing row keeps its created_at.
+    private const string CompleteIdempotencySql = """
+        INSERT INTO idempotency_keys (scope, key, request_hash, completed, status_code, response_body, created_at, expires_at)
+        VALUES ($scope, $key, $request_hash, 1, $status_code, $response_body, $created_at, $expires_at)
+        ON CONFLICT (scope, key) DO UPDATE
+            SET request_hash = excluded.request_hash, completed = 1, status_code = excluded.status_code,
+                response_body = excluded.response_body, expires_at = excluded.expires_at;
+        """;
+
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
     /// <summary>Applies one write; false when its version check failed (nothing of it was kept).</summary>
@@ -63,8 +72,23 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
                 ("$id", e.Id), ("$type", e.Type), ("$tenant_id", e.TenantId), ("$subject_id", e.SubjectId), ("$actor", e.Actor),
                 ("$at", Micros.From(e.At)), ("$data", e.DataJson), ("$prev_hash", e.PrevHash), ("$hash", e.Hash));
         }
+        if (write.Idempotency is { } completion)
+        {
+            // In the write's transaction: the response becomes replayable exactly when the write commits.
+            Execute(CompleteIdempotencySql,
+                ("$scope", completion.Scope), ("$key", completion.Key), ("$request_hash", completion.RequestHash),
+                ("$status_code", completion.StatusCode), ("$response_body", completion.ResponseBody),
+                ("$created_at", Micros.From(WrittenAt(write))), ("$expires_at", Micros.From(completion.ExpiresAt)));
+        }
         return true;
     }
+
+    /// <summary>When the write was made, by the clock of its caller (the store has none of its own).</summary>
+    private static DateTimeOffset WrittenAt(StateWrite write) => write switch
+    {
+        ApprovalWrite approval => approval.State.UpdatedAt,
+        var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
+    };
 
     private bool SaveApproval(ApprovalWrite write)
     {

@@ -18,6 +18,9 @@ public abstract class StoreContractTests : IAsyncLifetime
 
     private static readonly CancellationToken None = CancellationToken.None;
 
+    /// <summary>Longer than any test's span of time: no reservation is taken over unless a test means it.</summary>
+    protected static readonly TimeSpan NoTakeOver = TimeSpan.FromDays(365);
+
     /// <summary>The store under test, created by <see cref="CreateStoreAsync"/> before each test.</summary>
     protected IApprovalsStore Store { get; private set; } = null!;
 
@@ -572,17 +575,17 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         var retention = TimeSpan.FromHours(24);
 
-        var first = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, retention, None);
+        var first = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, retention, NoTakeOver, None);
         Assert.True(first.Started);
         Assert.Null(first.Existing);
 
-        var inFlight = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddSeconds(1), retention, None);
+        var inFlight = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddSeconds(1), retention, NoTakeOver, None);
         Assert.False(inFlight.Started);
         Assert.NotNull(inFlight.Existing);
         Assert.False(inFlight.Existing.Completed);
 
         await Store.CompleteAsync("tenant-a:create", "key-1", 201, """{"id":"apr_1"}""", None);
-        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), retention, None);
+        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), retention, NoTakeOver, None);
 
         Assert.False(replay.Started);
         Assert.Equal(
@@ -593,10 +596,10 @@ public abstract class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_DifferentRequestHash_SeesTheExistingRecord()
     {
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), None);
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         await Store.CompleteAsync("s", "key-1", 200, null, None);
 
-        var other = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddMinutes(1), TimeSpan.FromHours(1), None);
+        var other = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.False(other.Started);
         Assert.NotNull(other.Existing);
@@ -609,19 +612,19 @@ public abstract class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_ScopesAreIndependent()
     {
-        Assert.True((await Store.TryBeginAsync("tenant-a", "key-1", "h", T0, TimeSpan.FromHours(1), None)).Started);
-        Assert.True((await Store.TryBeginAsync("tenant-b", "key-1", "h", T0, TimeSpan.FromHours(1), None)).Started);
+        Assert.True((await Store.TryBeginAsync("tenant-a", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.True((await Store.TryBeginAsync("tenant-b", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
     public async Task Idempotency_ExpiredRecord_CanBeBegunAgain()
     {
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), None);
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         await Store.CompleteAsync("s", "key-1", 201, "old", None);
 
         var later = T0.AddHours(2);
-        var again = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), None);
-        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), None);
+        var again = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
+        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.True(again.Started);
         Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-2", false, 0, null, later, later.AddHours(1)), seen.Existing);
@@ -630,14 +633,14 @@ public abstract class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_Abandon_ReleasesAStartedKey_ButNotACompletedOne()
     {
-        await Store.TryBeginAsync("s", "started", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.TryBeginAsync("s", "started", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         await Store.AbandonAsync("s", "started", None);
-        Assert.True((await Store.TryBeginAsync("s", "started", "h2", T0, TimeSpan.FromHours(1), None)).Started);
+        Assert.True((await Store.TryBeginAsync("s", "started", "h2", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
 
-        await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         await Store.CompleteAsync("s", "done", 200, "body", None);
         await Store.AbandonAsync("s", "done", None);
-        var replay = await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), None);
+        var replay = await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(replay.Started);
         Assert.Equal("body", replay.Existing?.ResponseBody);
     }
@@ -645,28 +648,212 @@ public abstract class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_PurgeExpired_DeletesOnlyExpiredRecords()
     {
-        await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), None);
+        await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         await Store.CompleteAsync("s", "short", 200, "b", None);
-        await Store.TryBeginAsync("s", "long", "h", T0, TimeSpan.FromHours(3), None);
+        await Store.TryBeginAsync("s", "long", "h", T0, TimeSpan.FromHours(3), NoTakeOver, None);
 
         Assert.Equal(1, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
         Assert.Equal(0, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
 
-        var longRecord = await Store.TryBeginAsync("s", "long", "h", T0.AddHours(2), TimeSpan.FromHours(1), None);
+        var longRecord = await Store.TryBeginAsync("s", "long", "h", T0.AddHours(2), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(longRecord.Started);
         Assert.Equal(T0.AddHours(3), longRecord.Existing?.ExpiresAt);
         // Once purged, the key is free even to a caller whose clock says it has not expired.
-        Assert.True((await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), None)).Started);
+        Assert.True((await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
     public async Task Idempotency_TwentyConcurrentBegins_ExactlyOneStarts()
     {
         var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            Task.Run(() => Store.TryBeginAsync("s", "race", "hash-1", T0, TimeSpan.FromHours(1), None))));
+            Task.Run(() => Store.TryBeginAsync("s", "race", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None))));
 
         Assert.Single(claims, c => c.Started);
         Assert.All(claims.Where(c => !c.Started), c => Assert.Equal("hash-1", c.Existing?.RequestHash));
+    }
+
+    [StoreFact]
+    public async Task Idempotency_StaleReservation_IsTakenOver()
+    {
+        var takeOver = TimeSpan.FromSeconds(30);
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
+
+        // Exactly takeOver after the reservation: its owner is presumed dead.
+        var later = T0 + takeOver;
+        var taken = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(2), takeOver, None);
+        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later.AddSeconds(1), TimeSpan.FromHours(2), takeOver, None);
+
+        Assert.True(taken.Started);
+        Assert.Null(taken.Existing);
+        Assert.False(seen.Started);
+        Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-2", false, 0, null, later, later.AddHours(2)), seen.Existing);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_FreshReservation_IsNotTakenOver()
+    {
+        var takeOver = TimeSpan.FromSeconds(30);
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
+
+        var early = await Store.TryBeginAsync("s", "key-1", "hash-2", T0 + takeOver - TimeSpan.FromMicroseconds(1), TimeSpan.FromHours(1), takeOver, None);
+
+        Assert.False(early.Started);
+        Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-1", false, 0, null, T0, T0.AddHours(1)), early.Existing);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_CompletedRecord_IsNotTakenOverBeforeItExpires()
+    {
+        var takeOver = TimeSpan.FromSeconds(30);
+        var retention = TimeSpan.FromHours(1);
+        await Store.TryBeginAsync("s", "by-complete", "h", T0, retention, takeOver, None);
+        await Store.CompleteAsync("s", "by-complete", 200, "done", None);
+        var state = NewApproval("apr_1");
+        await SaveCommittedAsync(Create(state) with { Idempotency = new IdempotencyCompletion("s", "by-write", "h", 201, "created", T0 + retention) });
+
+        var lastMoment = T0 + retention - TimeSpan.FromMicroseconds(1);
+        var byComplete = await Store.TryBeginAsync("s", "by-complete", "h", lastMoment, retention, takeOver, None);
+        var byWrite = await Store.TryBeginAsync("s", "by-write", "h", lastMoment, retention, takeOver, None);
+
+        Assert.False(byComplete.Started);
+        Assert.Equal("done", byComplete.Existing?.ResponseBody);
+        Assert.False(byWrite.Started);
+        Assert.Equal("created", byWrite.Existing?.ResponseBody);
+        // Once expired, the key is free again.
+        Assert.True((await Store.TryBeginAsync("s", "by-write", "h", T0 + retention, retention, takeOver, None)).Started);
+    }
+
+    [StoreFact]
+    public async Task Idempotency_TwentyConcurrentTakeovers_ExactlyOneStarts()
+    {
+        var takeOver = TimeSpan.FromSeconds(30);
+        await Store.TryBeginAsync("s", "race", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
+        var later = T0.AddMinutes(1);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            Task.Run(() => Store.TryBeginAsync("s", "race", $"hash-{i}", later, TimeSpan.FromHours(1), takeOver, None))));
+
+        var winner = Array.FindIndex(claims, c => c.Started);
+        Assert.Single(claims, c => c.Started);
+        Assert.All(claims.Where(c => !c.Started), c =>
+            Assert.Equal(new IdempotencyRecord("s", "race", $"hash-{winner}", false, 0, null, later, later.AddHours(1)), c.Existing));
+    }
+
+    [StoreFact]
+    public async Task Idempotency_TakeOverAfterOfZeroOrLess_IsRefused()
+    {
+        // Zero would let every concurrent caller take over the reservation the one before it made.
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            Store.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.Zero, None));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            Store.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.FromSeconds(-1), None));
+    }
+
+    [StoreFact]
+    public async Task Idempotency_HugeTakeOverAfter_NeverTakesOver()
+    {
+        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromDays(3650), TimeSpan.MaxValue, None);
+
+        var later = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddDays(3000), TimeSpan.FromHours(1), TimeSpan.MaxValue, None);
+
+        Assert.False(later.Started);
+        Assert.Equal("hash-1", later.Existing?.RequestHash);
+    }
+
+    // ---- idempotency completed by a state write ----
+
+    /// <summary>A replayable response; the body has JSON escapes and non-ASCII text, which must come back exactly.</summary>
+    private static IdempotencyCompletion Completion(string key, string requestHash = "hash-1", int statusCode = 201, string? body = null) =>
+        new("tenant-a:create", key, requestHash, statusCode, body ?? $$"""{"id":"apr_1","key":"{{key}}","title":"“ship” "it" ✓ 🚀"}""", T0.AddHours(24));
+
+    [StoreFact]
+    public async Task WriteWithIdempotency_CompletesItsReservation_InTheSameCommit()
+    {
+        var reserved = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        Assert.True(reserved.Started);
+        var state = NewApproval("apr_1", createdAt: T0.AddSeconds(1));
+        var completion = Completion("key-1");
+
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [NewEvent(state, null)]) with { Idempotency = completion }));
+        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+
+        Assert.False(replay.Started);
+        // The reservation's created_at stays; status, body and expiry are the completion's, exactly.
+        Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-1", "hash-1", true, 201, completion.ResponseBody, T0, T0.AddHours(24)), replay.Existing);
+    }
+
+    [StoreFact]
+    public async Task WriteWithIdempotency_WithoutAReservation_StoresTheCompletedRecord()
+    {
+        var state = NewApproval("apr_1", createdAt: T0.AddSeconds(5));
+        var completion = Completion("key-1", statusCode: 200, body: "");
+
+        await SaveCommittedAsync(Create(state) with { Idempotency = completion });
+        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+
+        Assert.False(replay.Started);
+        // A record made by the write itself is created at the time of the write.
+        Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-1", "hash-1", true, 200, "", state.UpdatedAt, T0.AddHours(24)), replay.Existing);
+    }
+
+    [StoreFact]
+    public async Task WriteWithIdempotency_ReplacesAReservationTakenOverByThisRequest()
+    {
+        // The first owner died; this request took the key over, then wrote with a different hash on record.
+        var takeOver = TimeSpan.FromSeconds(30);
+        await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
+        Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), takeOver, None)).Started);
+
+        await SaveCommittedAsync(Create(NewApproval("apr_1", createdAt: T0.AddMinutes(1))) with { Idempotency = Completion("key-1") });
+        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(2), TimeSpan.FromHours(1), takeOver, None);
+
+        Assert.False(replay.Started);
+        Assert.Equal(
+            new IdempotencyRecord("tenant-a:create", "key-1", "hash-1", true, 201, Completion("key-1").ResponseBody, T0.AddMinutes(1), T0.AddHours(24)),
+            replay.Existing);
+    }
+
+    [StoreFact]
+    public async Task WriteWithIdempotency_ThatConflicts_KeepsNoCompletion_WhileTheRestOfTheBatchKeepsTheirs()
+    {
+        var a = NewApproval("apr_a");
+        var aRequested = await CreateWithEventAsync(a);
+        await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        var staleA = a with { Status = ApprovalStatus.Approved, Version = 2 };
+
+        var outcomes = await Store.SaveAsync(
+        [
+            Create(NewApproval("apr_b")) with { Idempotency = Completion("key-b") },
+            Update(staleA, 5, aRequested.Hash, [NewEvent(staleA, aRequested.Hash, EventTypes.ApprovalApproved)]) with { Idempotency = Completion("key-stale") },
+            Create(a with { Title = "Duplicate" }) with { Idempotency = Completion("key-duplicate") },
+        ], None);
+
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Conflict], outcomes);
+        var b = await Store.TryBeginAsync("tenant-a:create", "key-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        Assert.False(b.Started);
+        Assert.True(b.Existing?.Completed);
+        // The conflicting write's reservation is as it was: still open, no response.
+        var stale = await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        Assert.False(stale.Started);
+        Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), stale.Existing);
+        // And a conflicting write without a reservation leaves no record at all.
+        Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+    }
+
+    [StoreFact]
+    public async Task WritesWithIdempotency_ManyInOneBatch_EachStoresItsOwn()
+    {
+        var writes = Enumerable.Range(0, 30)
+            .Select(i => (StateWrite)(Create(NewApproval($"apr_{i:00}")) with { Idempotency = Completion($"key-{29 - i:00}", $"hash-{i}", 200 + i, $"body {i}") }))
+            .ToArray();
+
+        await SaveCommittedAsync(writes);
+
+        for (var i = 0; i < 30; i++)
+        {
+            var replay = await Store.TryBeginAsync("tenant-a:create", $"key-{29 - i:00}", $"hash-{i}", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+            Assert.Equal(new IdempotencyRecord("tenant-a:create", $"key-{29 - i:00}", $"hash-{i}", true, 200 + i, $"body {i}", T0, T0.AddHours(24)), replay.Existing);
+        }
     }
 
     // ---- list and count ----
@@ -817,6 +1004,39 @@ public abstract class StoreContractTests : IAsyncLifetime
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
         Assert.Equal(["apr_1"], (await Store.ListAsync(new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Expired }, None)).Items.Select(s => s.Id));
+    }
+
+    // ---- change feed ----
+
+    [StoreFact]
+    public async Task Listen_EndsWithoutAnError_WhenCancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        var listening = Task.Run(async () =>
+        {
+            var ids = new List<string>();
+            await foreach (var id in Store.ListenAsync(cancel.Token))
+            {
+                ids.Add(id);
+            }
+            return ids;
+        });
+
+        await cancel.CancelAsync();
+
+        // A deadline, not a wait: the sequence must end promptly once cancelled.
+        Assert.Empty(await listening.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [StoreFact]
+    public async Task Listen_AlreadyCancelled_EndsAtOnce()
+    {
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        await using var ids = Store.ListenAsync(cancel.Token).GetAsyncEnumerator();
+
+        Assert.False(await ids.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     // ---- schema and health ----
