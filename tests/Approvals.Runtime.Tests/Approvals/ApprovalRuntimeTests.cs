@@ -4,6 +4,7 @@ using Approvals.Core.Approvals;
 using Approvals.Core.Events;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
+using Approvals.Runtime.Approvals;
 using Approvals.Runtime.Tests.Support;
 using Approvals.Testing;
 using Approvals.Testing.PostgreSql;
@@ -251,6 +252,45 @@ public abstract class ApprovalRuntimeTests : IAsyncLifetime
         Assert.Equal([EventTypes.ApprovalRequested, EventTypes.ApprovalEscalated, EventTypes.ApprovalApproved],
             (await node.Store.ReadSubjectAsync(created.Id, default)).Select(e => e.Type));
     }
+
+    [StoreFact]
+    public async Task IdempotentCommand_StoresItsResponseInTheSameWrite_AndARefusalStoresNothing()
+    {
+        var node = await StartNodeAsync();
+        var now = Clock.GetUtcNow();
+        var request = new IdempotentRequest("default|Person|user_req", "key-1", "hash-1", now.AddDays(1), s => (201, $"created {s.Id} v{s.Version}"));
+        var id = node.Approvals.NewId();
+        var created = Ok(await node.Approvals.SendAsync(id, new ApprovalCommand.Create(id, Requests.Simple(), People.Requester()),
+            new CommandOptions(null, request), default));
+
+        var replay = await node.Store.TryBeginAsync("default|Person|user_req", "key-1", "hash-1", now, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), default);
+        Assert.False(replay.Started);
+        Assert.True(replay.Existing!.Completed);
+        Assert.Equal(201, replay.Existing.StatusCode);
+        Assert.Equal($"created {created.Id} v1", replay.Existing.ResponseBody);
+
+        var refusedRequest = request with { Key = "key-2", RequestHash = "hash-2" };
+        var refused = await node.Approvals.SendAsync(created.Id, new ApprovalCommand.Approve(People.Requester(), null), new CommandOptions(null, refusedRequest), default);
+        Assert.Equal(ErrorCodes.Forbidden, refused.Error?.Code);
+        var second = await node.Store.TryBeginAsync("default|Person|user_req", "key-2", "hash-2", now, TimeSpan.FromDays(1), TimeSpan.FromSeconds(30), default);
+        Assert.True(second.Started);
+    }
+
+    [StoreFact]
+#pragma warning disable CA1822 // Runs once per backend like its neighbours, though it needs no database.
+    public async Task Changes_WakeAWaiterOnPublish_AndTimeOutOtherwise()
+    {
+        var changes = new ApprovalChanges();
+        var waiting = changes.WaitAsync("apr_x", TimeSpan.FromMinutes(1), Clock, default);
+        Assert.False(waiting.IsCompleted);
+        changes.Publish("apr_x");
+        Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        var timingOut = changes.WaitAsync("apr_y", TimeSpan.FromSeconds(5), Clock, default);
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(await timingOut.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+#pragma warning restore CA1822
 
     [StoreFact]
     public async Task Extend_MovesTheTimer()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Approvals.Contracts;
 using Approvals.Core;
 using Approvals.Core.Approvals;
+using Approvals.Runtime.Approvals;
 using Approvals.Runtime.Tests.Support;
 using Approvals.Testing;
 using Approvals.Testing.PostgreSql;
@@ -34,6 +35,36 @@ public sealed class TwoNodeRaceTests : IAsyncLifetime
             await _nodeB.DisposeAsync();
         }
         await _backend.DisposeAsync();
+    }
+
+    [PostgresFact]
+    public async Task ADecisionOnOneNode_WakesAWaiterOnTheOther_ThroughTheChangeFeed()
+    {
+        var changesA = new ApprovalChanges();
+        using var stop = new CancellationTokenSource();
+        var listener = new ChangeFeedListener(_nodeA.Store, changesA, Microsoft.Extensions.Logging.Abstractions.NullLogger<ChangeFeedListener>.Instance);
+        await listener.StartAsync(stop.Token);
+        try
+        {
+            var created = (await _nodeA.Approvals.CreateAsync(Requests.Simple(), People.Requester(), default)).Value!;
+            // The listener is ready once a change made elsewhere reaches it; probe with throwaway writes.
+            await Eventually.TrueAsync(async () =>
+            {
+                var probe = (await _nodeB.Approvals.CreateAsync(Requests.Simple(), People.Requester(), default)).Value!;
+                return await changesA.WaitAsync(probe.Id, TimeSpan.FromMilliseconds(500), TimeProvider.System, default);
+            }, TimeSpan.FromSeconds(30), "the change feed delivers");
+
+            var waiting = changesA.WaitAsync(created.Id, TimeSpan.FromSeconds(30), TimeProvider.System, default);
+            var decidedOnB = await _nodeB.Approvals.ApproveAsync(created.Id, People.Reviewer(), null, null, default);
+            Assert.True(decidedOnB.IsSuccess);
+            Assert.True(await waiting.WaitAsync(TimeSpan.FromSeconds(10)), "node A's waiter was not woken by node B's decision");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await listener.StopAsync(default);
+            listener.Dispose();
+        }
     }
 
     /// <summary>
