@@ -88,3 +88,33 @@ public sealed record ApprovalDto
 /// <summary>An event of the log as on the wire.</summary>
 public sealed record EventDto(
     string Id, long Seq, string Type, string TenantId, string SubjectId, string? Actor, DateTimeOffset At, JsonObject Data);
+
+/// <summary>One step of a plan in <c>POST /v1/workflows</c>.</summary>
+public sealed record WorkflowStepDto
+{
+    /// <summary>Unique within the plan.</summary>
+    public string? Id { get; init; }
+    /// <summary><c>approval</c> or <c>task</c>.</summary>
+    public string? Type { get; init; }
+    /// <summary>For approval steps: the body of <c>POST /v1/approvals</c>.</summary>
+    public CreateApprovalRequest? Approval { get; init; }
+    /// <summary>The step after success; none completes the workflow.</summary>
+    public string? OnSuccess { get; init; }
+    /// <summary>The step after failure; none fails the workflow.</summary>
+    public string? OnFailure { get; init; }
+    /// <summary>ISO 8601 duration to wait after success before the next step.</summary>
+    public string? DelayToNextStep { get; init; }
+    /// <summary>ISO 8601 duration after which an unreported task step fails.</summary>
+    public string? Timeout { get; init; }
+}
+
+/// <summary>Body of <c>POST /v1/workflows</c>.</summary>
+public sealed record CreateWorkflowRequest
+{
+    /// <summary>Required, 1–200 characters.</summary>
+    public string? Name { get; init; }
+    /// <summary>Any JSON object, handed to workers.</summary>
+    public System.Text.Json.JsonElement? Input { get; init; }
+    /// <summary>The plan; the first step starts at once.</summary>
+    public IReadOnlyList<WorkflowStepDto>? Steps { get; init; }
+}

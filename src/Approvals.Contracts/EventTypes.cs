@@ -26,3 +26,15 @@ public static class EventTypes
         ApprovalApproved, ApprovalRejected, ApprovalExpired, ApprovalCancelled,
     };
 }
+
+/// <summary>The workflow event types of the log.</summary>
+public static class WorkflowEventTypes
+{
+    public const string Started = "workflow.started";
+    public const string WaitingApproval = "workflow.waiting_approval";
+    public const string TaskReady = "workflow.task_ready";
+    public const string Resumed = "workflow.resumed";
+    public const string Completed = "workflow.completed";
+    public const string Failed = "workflow.failed";
+    public const string Cancelled = "workflow.cancelled";
+}

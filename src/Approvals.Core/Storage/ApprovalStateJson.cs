@@ -17,4 +17,6 @@ public static class ApprovalStateJson
 
     public static ApprovalState Deserialize(string json) =>
         JsonSerializer.Deserialize<ApprovalState>(json, Options) ?? throw new InvalidDataException("Stored approval state is null.");
+
+
 }

@@ -10,14 +10,21 @@ public static class Paging
     /// Turns a newest-first result fetched with <c>limit + 1</c> rows into a page: the extra row only
     /// tells that a next page exists, and the cursor is the last row returned.
     /// </summary>
-    public static Page<ApprovalState> ToPage(IReadOnlyList<ApprovalState> rows, int limit)
+    public static Page<ApprovalState> ToPage(IReadOnlyList<ApprovalState> rows, int limit) =>
+        ToPage(rows, limit, a => new PageCursor(a.CreatedAt, a.Id));
+
+    /// <summary>The same for workflows.</summary>
+    public static Page<Workflows.WorkflowState> ToPage(IReadOnlyList<Workflows.WorkflowState> rows, int limit) =>
+        ToPage(rows, limit, w => new PageCursor(w.CreatedAt, w.Id));
+
+    private static Page<T> ToPage<T>(IReadOnlyList<T> rows, int limit, Func<T, PageCursor> cursorOf)
     {
         if (rows.Count <= limit)
         {
-            return new Page<ApprovalState>(rows, null);
+            return new Page<T>(rows, null);
         }
         var items = rows.Take(limit).ToList();
-        return new Page<ApprovalState>(items, new PageCursor(items[^1].CreatedAt, items[^1].Id));
+        return new Page<T>(items, cursorOf(items[^1]));
     }
 
     /// <summary>Counts per status with every status present (0 where no row was counted).</summary>

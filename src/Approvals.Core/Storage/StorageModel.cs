@@ -12,8 +12,14 @@ public readonly record struct ActorKey(string Type, string Id)
     /// <summary>The actor type of approval requests.</summary>
     public const string Approval = "approval";
 
+    /// <summary>The actor type of workflow runs.</summary>
+    public const string Workflow = "workflow";
+
     /// <summary>The key of an approval request.</summary>
     public static ActorKey ForApproval(string id) => new(Approval, id);
+
+    /// <summary>The key of a workflow run.</summary>
+    public static ActorKey ForWorkflow(string id) => new(Workflow, id);
 
     public override string ToString() => $"{Type}/{Id}";
 }
@@ -26,6 +32,12 @@ public sealed record TimerChange(ActorKey Actor, string Name, DateTimeOffset? Du
 {
     /// <summary>The name of an approval's deadline timer.</summary>
     public const string Expiry = "expiry";
+
+    /// <summary>A workflow's delay or task timeout.</summary>
+    public const string Wake = "wake";
+
+    /// <summary>A workflow's pending effect on another actor (due at once; retried until done).</summary>
+    public const string Effect = "effect";
 }
 
 /// <summary>
@@ -59,6 +71,25 @@ public sealed record ApprovalWrite(ApprovalState State, long ExpectedVersion, IR
     : StateWrite(ActorKey.ForApproval(State.Id), ExpectedVersion, Events, Timers)
 {
     public override string? ChainHead => Events.Count > 0 ? Events[^1].Hash : PreviousChainHead;
+}
+
+/// <summary>A workflow as loaded: the state and the hash of its latest event.</summary>
+public sealed record StoredWorkflow(Workflows.WorkflowState State, string? ChainHead);
+
+/// <summary>The write of a workflow actor. <see cref="StateWrite.ExpectedVersion"/> 0 creates the row.</summary>
+public sealed record WorkflowWrite(Workflows.WorkflowState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, IReadOnlyList<TimerChange> Timers, string? PreviousChainHead)
+    : StateWrite(ActorKey.ForWorkflow(State.Id), ExpectedVersion, Events, Timers)
+{
+    public override string? ChainHead => Events.Count > 0 ? Events[^1].Hash : PreviousChainHead;
+}
+
+/// <summary>The filters of <c>GET /v1/workflows</c>; results are newest first.</summary>
+public sealed record WorkflowQuery(string TenantId)
+{
+    public Workflows.WorkflowStatus? Status { get; init; }
+    public int Limit { get; init; } = 20;
+    /// <summary>Continue after this position (exclusive).</summary>
+    public PageCursor? After { get; init; }
 }
 
 /// <summary>The result of one write of a batch.</summary>

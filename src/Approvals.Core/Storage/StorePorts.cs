@@ -9,8 +9,11 @@ public interface IStateStore
     /// <summary>The approval with this id, or null.</summary>
     Task<StoredApproval?> LoadApprovalAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>The workflow with this id, or null.</summary>
+    Task<StoredWorkflow?> LoadWorkflowAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>
-    /// Commits a batch of writes in one transaction. Each write commits wholly (state, events,
+    /// Commits a batch of writes (approval and workflow writes alike) in one transaction. Each write commits wholly (state, events,
     /// timers) or, on a version conflict, not at all, without failing the other writes. The result
     /// has one outcome per write, in order.
     /// </summary>
@@ -100,8 +103,25 @@ public interface IChangeFeed
     IAsyncEnumerable<string> ListenAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>The read side behind the workflow list.</summary>
+public interface IWorkflowQueries
+{
+    /// <summary>A page of workflows matching <paramref name="query"/>, newest first.</summary>
+    Task<Page<Workflows.WorkflowState>> ListWorkflowsAsync(WorkflowQuery query, CancellationToken cancellationToken);
+}
+
+/// <summary>Where event-log consumers keep their position, so a restart resumes instead of starting over.</summary>
+public interface ICheckpointStore
+{
+    /// <summary>The last sequence number <paramref name="consumer"/> finished, or 0.</summary>
+    Task<long> ReadCheckpointAsync(string consumer, CancellationToken cancellationToken);
+
+    /// <summary>Records that <paramref name="consumer"/> finished everything up to <paramref name="seq"/>; never moves backwards.</summary>
+    Task SaveCheckpointAsync(string consumer, long seq, CancellationToken cancellationToken);
+}
+
 /// <summary>Everything a backend provides, plus schema migration and a health probe.</summary>
-public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries, IChangeFeed
+public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries, IWorkflowQueries, ICheckpointStore, IChangeFeed
 {
     /// <summary>Applies the embedded migrations that are not applied yet. Safe to run on several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
