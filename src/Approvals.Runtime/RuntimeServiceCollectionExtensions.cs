@@ -3,6 +3,8 @@ using Approvals.Core.Storage;
 using Approvals.Runtime.Actors;
 using Approvals.Runtime.Approvals;
 using Approvals.Runtime.Timers;
+using Approvals.Runtime.Workflows;
+using Approvals.Core.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -44,6 +46,17 @@ public static class RuntimeServiceCollectionExtensions
             sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<GroupCommitWriter>>()));
         services.TryAddSingleton<ApprovalService>();
         services.AddSingleton<ITimerHandler>(sp => sp.GetRequiredService<ApprovalService>());
+        services.AddOptions<WorkflowOptions>()
+            .Validate(o => o.MaxStepRuns > 0, "Approvals:Workflows:MaxStepRuns must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<WorkflowDispatcherOptions>()
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.BatchSize > 0, "The workflow dispatcher's poll interval and batch size must be positive.")
+            .ValidateOnStart();
+        services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<IApprovalsStore>());
+        services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<IApprovalsStore>());
+        services.TryAddSingleton<WorkflowService>();
+        services.AddSingleton<ITimerHandler>(sp => sp.GetRequiredService<WorkflowService>());
+        services.AddHostedService<WorkflowDispatcher>();
         services.TryAddSingleton<IChangeFeed>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddHostedService<TimerService>();
         services.AddHostedService<ChangeFeedListener>();

@@ -8,6 +8,8 @@ using Approvals.Server.Configuration;
 using Approvals.Server.Health;
 using Approvals.Server.Http;
 using Approvals.Server.Storage;
+using Approvals.Server.Workflows;
+using Approvals.Core.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -34,6 +36,7 @@ builder.Services.AddApprovalsRuntime();
 builder.Services.AddOptions<ApprovalOptions>().Bind(builder.Configuration.GetSection("Approvals"));
 builder.Services.AddOptions<ActorHostOptions>().Bind(builder.Configuration.GetSection("Approvals:Actors"));
 builder.Services.AddOptions<TimerServiceOptions>().Bind(builder.Configuration.GetSection("Approvals:Timers"));
+builder.Services.AddOptions<WorkflowOptions>().Bind(builder.Configuration.GetSection("Approvals:Workflows"));
 builder.Services.AddApprovalsAuth(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -59,6 +62,7 @@ app.UseMiddleware<IdempotencyMiddleware>();
 app.MapOpenApi().AllowAnonymous();
 app.MapHealthApi();
 app.MapApprovalsApi();
+app.MapWorkflowsApi();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
 if (app.Services.GetRequiredService<TokenKey>().SecurityKey is not null)

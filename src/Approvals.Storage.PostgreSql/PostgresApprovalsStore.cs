@@ -6,6 +6,7 @@ using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -104,6 +105,21 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
             await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1));
     }
 
+    public async Task<StoredWorkflow?> LoadWorkflowAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT state, chain_head FROM workflows WHERE id = @id;", connection);
+        command.Parameters.Add(Text("id", id));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        return new StoredWorkflow(
+            WorkflowStateJson.Deserialize(reader.GetString(0)),
+            await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1));
+    }
+
     public async Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(writes);
@@ -112,9 +128,10 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
             return [];
         }
         // Every transaction takes its locks in one global order, so concurrent batches queue instead
-        // of deadlocking: approval rows in key order (stable, so two writes of one actor keep their
-        // order), then timer rows, then status counters (sorted, in one statement), then the
-        // event-order lock, whose holder waits for nothing more before it commits.
+        // of deadlocking: state rows (approvals, then workflows) in key order (stable, so two writes of
+        // one actor keep their order), then timer rows, idempotency records, then status counters
+        // (sorted, in one statement), then the event-order lock, whose holder waits for nothing more
+        // before it commits.
         var order = Enumerable.Range(0, writes.Count)
             .OrderBy(i => writes[i].Key.Type, StringComparer.Ordinal)
             .ThenBy(i => writes[i].Key.Id, StringComparer.Ordinal)
@@ -135,6 +152,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
                 states.BatchCommands.Add(writes[i] switch
                 {
                     ApprovalWrite approval => ApprovalCommand(approval),
+                    WorkflowWrite workflow => WorkflowCommand(workflow),
                     var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
                 });
             }
@@ -258,6 +276,37 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
         return command;
     }
 
+    private static NpgsqlBatchCommand WorkflowCommand(WorkflowWrite write)
+    {
+        // Like an approval's, minus the counters: a row comes back exactly when the write took effect.
+        var s = write.State;
+        var command = new NpgsqlBatchCommand(write.ExpectedVersion == 0
+            ? """
+              INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state)
+              VALUES (@id, @tenant_id, @status, @name, @created_at, @updated_at, @version, @chain_head, @state)
+              ON CONFLICT (id) DO NOTHING
+              RETURNING id;
+              """
+            : """
+              UPDATE workflows
+              SET tenant_id = @tenant_id, status = @status, name = @name, created_at = @created_at,
+                  updated_at = @updated_at, version = @version, chain_head = @chain_head, state = @state
+              WHERE id = @id AND version = @expected
+              RETURNING id;
+              """);
+        command.Parameters.Add(Text("id", s.Id));
+        command.Parameters.Add(Text("tenant_id", s.TenantId));
+        command.Parameters.Add(Text("status", WorkflowStateMachine.Wire(s.Status)));
+        command.Parameters.Add(Text("name", s.Name));
+        command.Parameters.Add(Time("created_at", s.CreatedAt));
+        command.Parameters.Add(Time("updated_at", s.UpdatedAt));
+        command.Parameters.Add(new NpgsqlParameter<long>("version", s.Version));
+        command.Parameters.Add(Text("chain_head", write.ChainHead));
+        command.Parameters.Add(new NpgsqlParameter<string>("state", NpgsqlDbType.Json) { TypedValue = WorkflowStateJson.Serialize(s) });
+        command.Parameters.Add(new NpgsqlParameter<long>("expected", write.ExpectedVersion));
+        return command;
+    }
+
     private static NpgsqlBatchCommand TimerCommand(TimerChange timer)
     {
         var command = new NpgsqlBatchCommand(timer.DueAt is null
@@ -303,6 +352,7 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
     private static DateTimeOffset WrittenAt(StateWrite write) => write switch
     {
         ApprovalWrite approval => approval.State.UpdatedAt,
+        WorkflowWrite workflow => workflow.State.UpdatedAt,
         var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
     };
 
@@ -591,6 +641,64 @@ public sealed class PostgresApprovalsStore : IApprovalsStore
             "SELECT status, n FROM approval_counts WHERE tenant_id = @tenantId;",
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
+    }
+
+    public async Task<Page<WorkflowState>> ListWorkflowsAsync(WorkflowQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Limit);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder("SELECT state FROM workflows WHERE tenant_id = @tenant_id");
+        command.Parameters.Add(Text("tenant_id", query.TenantId));
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND status = @status");
+            command.Parameters.Add(Text("status", WorkflowStateMachine.Wire(status)));
+        }
+        if (query.After is { } cursor)
+        {
+            sql.Append(" AND (created_at, id) < (@cursor_at, @cursor_id)");
+            command.Parameters.Add(Time("cursor_at", cursor.CreatedAt));
+            command.Parameters.Add(Text("cursor_id", cursor.Id));
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
+        command.CommandText = sql.ToString();
+
+        var states = new List<WorkflowState>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states.Add(WorkflowStateJson.Deserialize(reader.GetString(0)));
+        }
+        return Paging.ToPage(states, query.Limit);
+    }
+
+    // ---- consumer checkpoints ----
+
+    public async Task<long> ReadCheckpointAsync(string consumer, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT seq FROM consumer_checkpoints WHERE consumer = @consumer;", connection);
+        command.Parameters.Add(Text("consumer", consumer));
+        return await command.ExecuteScalarAsync(cancellationToken) is long seq ? seq : 0;
+    }
+
+    public async Task SaveCheckpointAsync(string consumer, long seq, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // The WHERE keeps the stored seq when it is already ahead: a slow or restarted consumer (or a
+        // second node running the same consumer) never moves it back. updated_at is for operators only.
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO consumer_checkpoints (consumer, seq, updated_at) VALUES (@consumer, @seq, now())
+            ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
+                WHERE consumer_checkpoints.seq < excluded.seq;
+            """, connection);
+        command.Parameters.Add(Text("consumer", consumer));
+        command.Parameters.Add(new NpgsqlParameter<long>("seq", seq));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // ---- change feed ----

@@ -3,6 +3,7 @@ using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -75,6 +76,16 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
     }
 
     private sealed record ApprovalRow(string State, string? Chain_Head);
+
+    public async Task<StoredWorkflow?> LoadWorkflowAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<WorkflowRow>(new CommandDefinition(
+            "SELECT state, chain_head FROM workflows WHERE id = @id;", new { id }, cancellationToken: cancellationToken));
+        return row is null ? null : new StoredWorkflow(WorkflowStateJson.Deserialize(row.State), row.Chain_Head);
+    }
+
+    private sealed record WorkflowRow(string State, string? Chain_Head);
 
     public async Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken)
     {
@@ -273,6 +284,51 @@ public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
     }
+
+    public async Task<Page<WorkflowState>> ListWorkflowsAsync(WorkflowQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new System.Text.StringBuilder("SELECT state FROM workflows WHERE tenant_id = @TenantId");
+        var args = new DynamicParameters(new { query.TenantId, limit = query.Limit + 1 });
+        if (query.Status is { } status)
+        {
+            sql.Append(" AND status = @status");
+            args.Add("status", WorkflowStateMachine.Wire(status));
+        }
+        if (query.After is { } cursor)
+        {
+            sql.Append(" AND (created_at, id) < (@cursorAt, @cursorId)");
+            args.Add("cursorAt", Micros.From(cursor.CreatedAt));
+            args.Add("cursorId", cursor.Id);
+        }
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
+
+        await using var connection = await OpenAsync(cancellationToken);
+        var states = (await connection.QueryAsync<string>(new CommandDefinition(sql.ToString(), args, cancellationToken: cancellationToken)))
+            .Select(WorkflowStateJson.Deserialize)
+            .ToList();
+        return Paging.ToPage(states, query.Limit);
+    }
+
+    // ---- consumer checkpoints ----
+
+    public async Task<long> ReadCheckpointAsync(string consumer, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT seq FROM consumer_checkpoints WHERE consumer = @consumer;", new { consumer }, cancellationToken: cancellationToken)) ?? 0;
+    }
+
+    // The WHERE keeps the stored seq when it is already ahead: a slow or restarted consumer never moves it back.
+    // updated_at is the database's clock, for operators only.
+    public Task SaveCheckpointAsync(string consumer, long seq, CancellationToken cancellationToken) =>
+        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            """
+            INSERT INTO consumer_checkpoints (consumer, seq, updated_at)
+            VALUES (@consumer, @seq, CAST(unixepoch('subsec') * 1000000 AS INTEGER))
+            ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
+                WHERE consumer_checkpoints.seq < excluded.seq;
+            """,
+            new { consumer, seq }, transaction), cancellationToken);
 
     // ---- change feed ----
 

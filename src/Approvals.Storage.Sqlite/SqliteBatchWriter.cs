@@ -1,6 +1,7 @@
 using Approvals.Contracts;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Microsoft.Data.Sqlite;
 
 namespace Approvals.Storage.Sqlite;
@@ -23,6 +24,19 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         UPDATE approvals
         SET status = $status, risk_level = $risk_level, agent_id = $agent_id, workflow_id = $workflow_id,
             updated_at = $updated_at, expires_at = $expires_at, version = $version,
+            chain_head = $chain_head, state = $state
+        WHERE id = $id AND version = $expected;
+        """;
+
+    private const string InsertWorkflowSql = """
+        INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state)
+        VALUES ($id, $tenant_id, $status, $name, $created_at, $updated_at, $version, $chain_head, $state)
+        ON CONFLICT (id) DO NOTHING;
+        """;
+
+    private const string UpdateWorkflowSql = """
+        UPDATE workflows
+        SET status = $status, name = $name, updated_at = $updated_at, version = $version,
             chain_head = $chain_head, state = $state
         WHERE id = $id AND version = $expected;
         """;
@@ -56,6 +70,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         var committed = write switch
         {
             ApprovalWrite approval => SaveApproval(approval),
+            WorkflowWrite workflow => SaveWorkflow(workflow),
             var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
         };
         if (!committed)
@@ -87,6 +102,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     private static DateTimeOffset WrittenAt(StateWrite write) => write switch
     {
         ApprovalWrite approval => approval.State.UpdatedAt,
+        WorkflowWrite workflow => workflow.State.UpdatedAt,
         var other => throw new NotSupportedException($"Unknown write type {other.GetType().Name}."),
     };
 
@@ -103,6 +119,20 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         return write.ExpectedVersion == 0
             ? Execute(InsertApprovalSql, [.. values, ("$tenant_id", s.TenantId), ("$requested_by", s.RequestedBy), ("$created_at", Micros.From(s.CreatedAt))]) == 1
             : Execute(UpdateApprovalSql, [.. values, ("$expected", write.ExpectedVersion)]) == 1;
+    }
+
+    private bool SaveWorkflow(WorkflowWrite write)
+    {
+        var s = write.State;
+        (string, object?)[] values =
+        [
+            ("$id", s.Id), ("$status", WorkflowStateMachine.Wire(s.Status)), ("$name", s.Name),
+            ("$updated_at", Micros.From(s.UpdatedAt)), ("$version", s.Version), ("$chain_head", write.ChainHead),
+            ("$state", WorkflowStateJson.Serialize(s)),
+        ];
+        return write.ExpectedVersion == 0
+            ? Execute(InsertWorkflowSql, [.. values, ("$tenant_id", s.TenantId), ("$created_at", Micros.From(s.CreatedAt))]) == 1
+            : Execute(UpdateWorkflowSql, [.. values, ("$expected", write.ExpectedVersion)]) == 1;
     }
 
     private void SaveTimer(TimerChange timer)

@@ -6,7 +6,9 @@ using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Approvals.Testing.PostgreSql;
+using Approvals.Testing.Storage;
 using Npgsql;
 
 namespace Approvals.Storage.PostgreSql.Tests;
@@ -89,6 +91,28 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
 
         await listener.WaitForAsync("apr_marker");
         Assert.Equal(["apr_b", "apr_marker"], listener.Seen);
+    }
+
+    [PostgresFact]
+    public async Task ACommittedWorkflowWrite_IsHeard_AndAConflictingOneIsNot()
+    {
+        var running = TestWorkflows.New("wf_running");
+        await NodeA.SaveAsync([TestWorkflows.Create(running)], None);
+        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed, WriteOutcome.Conflict],
+            await NodeA.SaveAsync(
+            [
+                TestWorkflows.Create(TestWorkflows.New("wf_new")),
+                Create(NewApproval("apr_new")),
+                TestWorkflows.Update(running with { Version = 2 }, 7, null),
+            ], None));
+        await NodeA.SaveAsync([TestWorkflows.Update(running with { Status = WorkflowStatus.Completed, Version = 2 }, 1, null)], None);
+
+        await listener.WaitForAsync("wf_running");
+        // The first batch's ids come in one notice, in whatever order the backend locked its rows.
+        Assert.Equal(["apr_new", "wf_new"], listener.Seen.Take(2).Order(StringComparer.Ordinal));
+        Assert.Equal(["wf_running"], listener.Seen.Skip(2));
     }
 
     [PostgresFact]

@@ -166,6 +166,62 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     }
 
     [PostgresFact]
+    public async Task MixedBatches_UnderConcurrentNodes_NeverDeadlock_AndLoseNoUpdate()
+    {
+        const int actors = 40;
+        await SaveCommittedAsync([.. Enumerable.Range(0, actors).Select(i => Create(NewApproval($"apr_{i:00}")))]);
+        await SaveCommittedAsync([.. Enumerable.Range(0, actors).Select(i => TestWorkflows.Create(TestWorkflows.New($"wf_{i:00}")))]);
+        var committed = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+
+        // Eight nodes, each writing batches of approvals and workflows in random order, each write with
+        // an event, a timer and an idempotency completion, racing each other on the same rows.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(node => Task.Run(async () =>
+        {
+            var random = new Random(node);
+            var store = new PostgresApprovalsStore(Database.DataSource);
+            for (var round = 0; round < 15; round++)
+            {
+                var writes = new List<StateWrite>();
+                foreach (var n in Enumerable.Range(0, 8).Select(_ => random.Next(actors)).Distinct())
+                {
+                    var completion = new IdempotencyCompletion("s", $"n{node}-r{round}-{n}", "h", 200, "", T0.AddHours(1));
+                    if (random.Next(2) == 0)
+                    {
+                        var current = (await store.LoadApprovalAsync($"apr_{n:00}", None))!.State;
+                        var next = current with { Version = current.Version + 1 };
+                        writes.Add(Update(next, current.Version, null, [NewEvent(next, null, EventTypes.ApprovalExtended)], Expiry(next.Id, T0.AddMinutes(round)))
+                            with { Idempotency = completion });
+                    }
+                    else
+                    {
+                        var current = (await store.LoadWorkflowAsync($"wf_{n:00}", None))!.State;
+                        var next = current with { Version = current.Version + 1 };
+                        writes.Add(TestWorkflows.Update(next, current.Version, null, [TestWorkflows.Event(next, null, WorkflowEventTypes.Resumed)],
+                            TestWorkflows.Wake(next.Id, T0.AddMinutes(round))) with { Idempotency = completion });
+                    }
+                }
+                var shuffled = writes.OrderBy(_ => random.Next()).ToList();
+                var outcomes = await store.SaveAsync(shuffled, None);
+                foreach (var (write, outcome) in shuffled.Zip(outcomes).Where(w => w.Second == WriteOutcome.Committed))
+                {
+                    committed.AddOrUpdate(write.Key.Id, 1, (_, count) => count + 1);
+                }
+            }
+        })));
+
+        Assert.NotEmpty(committed);
+        for (var i = 0; i < actors; i++)
+        {
+            var approval = (await Store.LoadApprovalAsync($"apr_{i:00}", None))!.State;
+            var workflow = (await Store.LoadWorkflowAsync($"wf_{i:00}", None))!.State;
+            Assert.Equal(1 + committed.GetValueOrDefault(approval.Id), approval.Version);
+            Assert.Equal(1 + committed.GetValueOrDefault(workflow.Id), workflow.Version);
+            Assert.Equal(committed.GetValueOrDefault(approval.Id), (await Store.ReadSubjectAsync(approval.Id, None)).Count);
+            Assert.Equal(committed.GetValueOrDefault(workflow.Id), (await Store.ReadSubjectAsync(workflow.Id, None)).Count);
+        }
+    }
+
+    [PostgresFact]
     public async Task Migrate_CountsApprovalsWrittenBeforeTheCountersExisted()
     {
         await using var fresh = await PostgresDatabase.CreateAsync();
@@ -173,7 +229,8 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         await store.MigrateAsync(None);
         await store.SaveAsync([Create(NewApproval("apr_1")), Create(NewApproval("apr_2") with { Status = ApprovalStatus.Approved })], None);
         // Back to the schema of migration 0001, as a database written by the previous version.
-        await using (var rollback = fresh.DataSource.CreateCommand("DROP TABLE approval_counts; DELETE FROM schema_migrations WHERE version >= 2;"))
+        await using (var rollback = fresh.DataSource.CreateCommand(
+            "DROP TABLE approval_counts, workflows, consumer_checkpoints; DELETE FROM schema_migrations WHERE version >= 2;"))
         {
             await rollback.ExecuteNonQueryAsync();
         }
@@ -182,6 +239,10 @@ public sealed class PostgresStoreContractTests : StoreContractTests
 
         Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        // The later migrations ran again too.
+        Assert.Equal([WriteOutcome.Committed], await store.SaveAsync([TestWorkflows.Create(TestWorkflows.New("wf_1"))], None));
+        await store.SaveCheckpointAsync("webhooks", 3, None);
+        Assert.Equal(3, await store.ReadCheckpointAsync("webhooks", None));
     }
 
     [PostgresFact]

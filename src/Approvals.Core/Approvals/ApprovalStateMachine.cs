@@ -286,8 +286,9 @@ public static class ApprovalStateMachine
         _ => true,
     };
 
+    // The system cancels too: a cancelled workflow withdraws the approval it waited on.
     private static bool IsRequesterOrAdmin(ApprovalState state, Principal by) =>
-        by.Id == state.RequestedBy || by.IsAdmin;
+        by.Id == state.RequestedBy || by.IsAdmin || by.Kind == PrincipalKind.System;
 
     private static JsonObject DecisionData(ApprovalState state, Principal by, string? note, int approvals) => new()
     {

@@ -20,8 +20,11 @@ public abstract record WorkflowCommand
         public override string Operation => "start";
     }
 
-    /// <summary>The approval <paramref name="ApprovalId"/> reached a final status (from the event log).</summary>
-    public sealed record ApprovalDecided(string ApprovalId, ApprovalStatus Outcome, Principal By) : WorkflowCommand
+    /// <summary>
+    /// The approval <paramref name="ApprovalId"/> reached a final status (from the event log), or
+    /// could not be filed at all (<paramref name="Reason"/> says why).
+    /// </summary>
+    public sealed record ApprovalDecided(string ApprovalId, ApprovalStatus Outcome, Principal By, string? Reason = null) : WorkflowCommand
     {
         public override string Operation => "approval_decided";
     }

@@ -194,7 +194,7 @@ public static class WorkflowStateMachine
             }
             var succeeded = decided.Outcome == ApprovalStatus.Approved;
             return FinishStep(succeeded, succeeded ? StepOutcome.Succeeded : StepOutcome.Failed, null,
-                succeeded ? null : $"The approval was {WireNames.Of(decided.Outcome)}.", decided.By.Id);
+                succeeded ? null : decided.Reason ?? $"The approval was {WireNames.Of(decided.Outcome)}.", decided.By.Id);
         }
 
         public Result<WorkflowTransition> ReportTask(WorkflowCommand.ReportTask report)

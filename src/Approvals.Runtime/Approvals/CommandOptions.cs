@@ -1,4 +1,3 @@
-using Approvals.Core.Approvals;
 using Approvals.Core.Storage;
 
 namespace Approvals.Runtime.Approvals;
@@ -19,10 +18,10 @@ public sealed record CommandOptions(long? IfMatch = null, IdempotentRequest? Ide
 /// <param name="Key">The Idempotency-Key.</param>
 /// <param name="RequestHash">Hash of the request.</param>
 /// <param name="ExpiresAt">How long the response is kept for replay.</param>
-/// <param name="Render">The response (status, stored body) the caller will send for the new state.</param>
-public sealed record IdempotentRequest(string Scope, string Key, string RequestHash, DateTimeOffset ExpiresAt, Func<ApprovalState, (int Status, string Body)> Render)
+/// <param name="Render">The response (status, stored body) the caller will send for the new state (an approval or a workflow).</param>
+public sealed record IdempotentRequest(string Scope, string Key, string RequestHash, DateTimeOffset ExpiresAt, Func<object, (int Status, string Body)> Render)
 {
-    internal IdempotencyCompletion Complete(ApprovalState state)
+    internal IdempotencyCompletion Complete(object state)
     {
         var (status, body) = Render(state);
         return new IdempotencyCompletion(Scope, Key, RequestHash, status, body, ExpiresAt);

@@ -106,7 +106,7 @@ public static class ApprovalsApi
             ifMatch = parsed.Value;
         }
         var idempotency = http.Features.Get<IdempotencyFeature>();
-        var options = new CommandOptions(ifMatch, idempotency?.ForCommand(state => ApprovalMapping.Response(state, successStatus)));
+        var options = new CommandOptions(ifMatch, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state, successStatus)));
         var result = await approvals.SendAsync(id, command, options, ct);
         if (!result.IsSuccess)
         {

@@ -152,10 +152,10 @@ public sealed class IdempotencyFeature(string scope, string key, string requestH
     /// The command option that stores <paramref name="render"/>'s response with the state change;
     /// <see cref="StoredWithStateChange"/> turns true once such a write committed.
     /// </summary>
-    public IdempotentRequest ForCommand(Func<ApprovalState, StoredResponse> render) =>
+    public IdempotentRequest ForCommand<TState>(Func<TState, StoredResponse> render) =>
         new(Scope, Key, RequestHash, ExpiresAt, state =>
         {
-            var response = render(state);
+            var response = render((TState)state);
             return (response.Status, response.Serialize());
         });
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Approvals.Core;
+using Approvals.Server.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Http;
 
@@ -14,9 +16,10 @@ public static class JsonBody
         var bytes = await RequestBody.ReadAsync(request, cancellationToken);
         if (bytes.Length == 0 || bytes.AsSpan().Trim(" \t\r\n"u8).Length == 0)
         {
+            // An optional body that is absent reads as "{}": the body records have no parameterless constructor.
             return required
                 ? DomainError.Validation("body", "A JSON body is required.")
-                : Result<T>.Success(Activator.CreateInstance<T>());
+                : Result<T>.Success(JsonSerializer.Deserialize<T>("{}"u8, ApiJson.Options)!);
         }
         if (!IsJson(request.ContentType))
         {
@@ -39,7 +42,11 @@ public static class JsonBody
         || contentType.Contains("+json", StringComparison.OrdinalIgnoreCase);
 }
 
-/// <summary>The request body, read once and kept (idempotency hashes it; the endpoint parses it).</summary>
+/// <summary>
+/// The request body, read once and kept (idempotency hashes it; the endpoint parses it). The size
+/// limit is enforced here too, not only by Kestrel's <c>MaxRequestBodySize</c>, so it holds on any
+/// server (a host without that feature would otherwise buffer any size).
+/// </summary>
 public static class RequestBody
 {
     private static readonly object Key = new();
@@ -50,10 +57,27 @@ public static class RequestBody
         {
             return bytes;
         }
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<ServerOptions>>().Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+        {
+            throw TooLarge(limit);
+        }
         using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer, cancellationToken);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                throw TooLarge(limit);
+            }
+            buffer.Write(chunk, 0, read);
+        }
         bytes = buffer.ToArray();
         request.HttpContext.Items[Key] = bytes;
         return bytes;
     }
+
+    private static BadHttpRequestException TooLarge(long limit) =>
+        new($"The request body is larger than {limit} bytes.", StatusCodes.Status413PayloadTooLarge);
 }

@@ -24,6 +24,7 @@ public static class Problems
         [ErrorCodes.AlreadyResolved] = (409, "Already resolved"),
         [ErrorCodes.AlreadyDecided] = (409, "Already decided"),
         [IdempotencyKeyInUse] = (409, "Idempotency key in use"),
+        [Core.Workflows.WorkflowStateMachine.InvalidState] = (409, "Invalid state"),
         [Busy] = (503, "Busy"),
         [ErrorCodes.PreconditionFailed] = (412, "Precondition failed"),
         [ErrorCodes.PayloadTooLarge] = (413, "Payload too large"),

@@ -258,7 +258,7 @@ public abstract class ApprovalRuntimeTests : IAsyncLifetime
     {
         var node = await StartNodeAsync();
         var now = Clock.GetUtcNow();
-        var request = new IdempotentRequest("default|Person|user_req", "key-1", "hash-1", now.AddDays(1), s => (201, $"created {s.Id} v{s.Version}"));
+        var request = new IdempotentRequest("default|Person|user_req", "key-1", "hash-1", now.AddDays(1), s => (201, $"created {((ApprovalState)s).Id} v{((ApprovalState)s).Version}"));
         var id = node.Approvals.NewId();
         var created = Ok(await node.Approvals.SendAsync(id, new ApprovalCommand.Create(id, Requests.Simple(), People.Requester()),
             new CommandOptions(null, request), default));

@@ -11,7 +11,7 @@ namespace Approvals.Testing.Storage;
 /// project subclasses it and supplies a fresh, migrated, empty store per test; a PostgreSQL subclass
 /// also carries <see cref="PostgreSql.RequiresPostgresAttribute"/> so the suite skips without a server.
 /// </summary>
-public abstract class StoreContractTests : IAsyncLifetime
+public abstract partial class StoreContractTests : IAsyncLifetime
 {
     /// <summary>A fixed start of time; every time used here is a whole number of microseconds.</summary>
     protected static readonly DateTimeOffset T0 = new(2026, 1, 1, 9, 0, 0, TimeSpan.Zero);

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json;
+using Approvals.Contracts;
+using Approvals.Core;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Principals;
+using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
+using Approvals.Runtime.Approvals;
+using Approvals.Runtime.Workflows;
+using Approvals.Server.Approvals;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+
+namespace Approvals.Server.Workflows;
+
+/// <summary>The "Workflows" section of API.md.</summary>
+public static class WorkflowsApi
+{
+    private const int MaxLimit = 100;
+
+    public static RouteGroupBuilder MapWorkflowsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/workflows").WithTags("Workflows").RequireAuthorization();
+        group.MapPost("", CreateAsync).Accepts<CreateWorkflowRequest>("application/json").Produces<WorkflowDto>(StatusCodes.Status201Created);
+        group.MapGet("", ListAsync).Produces<WorkflowListDto>();
+        group.MapGet("/{id}", GetAsync).Produces<WorkflowDto>();
+        group.MapPost("/{id}/approval", DecideApprovalAsync).Accepts<WorkflowApprovalBody>("application/json").Produces<ApprovalDto>();
+        group.MapPost("/{id}/steps/{step}/complete", CompleteTaskAsync).Accepts<CompleteTaskBody>("application/json").Produces<WorkflowDto>();
+        group.MapPost("/{id}/steps/{step}/fail", FailTaskAsync).Accepts<FailTaskBody>("application/json").Produces<WorkflowDto>();
+        group.MapPost("/{id}/cancel", CancelAsync).Accepts<CancelWorkflowBody>("application/json").Produces<WorkflowDto>();
+        return group;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, WorkflowService workflows, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<CreateWorkflowRequest>(http.Request, required: true, ct);
+        if (!body.IsSuccess)
+        {
+            return Problems.Result(body.Error!);
+        }
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        // A new workflow waits on no approval yet (its first one is filed just after), so none is embedded.
+        var result = await workflows.StartAsync(body.Value!, http.Caller(), ct,
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [], StatusCodes.Status201Created)));
+        if (!result.IsSuccess)
+        {
+            return Problems.Result(result.Error!);
+        }
+        idempotency?.MarkStoredWithStateChange();
+        return WorkflowMapping.Response(result.Value!, [], StatusCodes.Status201Created).ToResult();
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, WorkflowService workflows, ApprovalService approvals, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        if (!MayRead(caller))
+        {
+            return Problems.Result(Problems.Forbidden("Reading workflows needs a role or the workflows:read scope."));
+        }
+        var result = await workflows.GetAsync(id, caller, ct);
+        return result.IsSuccess
+            ? WorkflowMapping.Response(result.Value!, await WaitedOnAsync(result.Value!, caller, approvals, ct)).ToResult()
+            : Problems.Result(result.Error!);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, IWorkflowQueries queries, ApprovalService approvals, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        if (!MayRead(caller))
+        {
+            return Problems.Result(Problems.Forbidden("Reading workflows needs a role or the workflows:read scope."));
+        }
+        var query = new WorkflowQuery(caller.TenantId);
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (http.Request.Query["status"].ToString() is { Length: > 0 } statusText)
+        {
+            if (WorkflowStateMachine.TryParse(statusText, out var status)) { query = query with { Status = status }; }
+            else { errors["status"] = ["status must be one of active, waiting_approval, waiting_task, delayed, completed, failed, cancelled."]; }
+        }
+        if (http.Request.Query["limit"].ToString() is { Length: > 0 } limitText)
+        {
+            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { query = query with { Limit = limit }; }
+            else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
+        }
+        if (http.Request.Query["cursor"].ToString() is { Length: > 0 } cursorText)
+        {
+            if (PageCursor.TryDecode(cursorText, out var cursor)) { query = query with { After = cursor }; }
+            else { errors["cursor"] = ["cursor is not one this API returned."]; }
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Result(DomainError.Validation(errors));
+        }
+        var page = await queries.ListWorkflowsAsync(query, ct);
+        var data = new List<WorkflowDto>(page.Items.Count);
+        foreach (var workflow in page.Items)
+        {
+            data.Add(workflow.ToDto(await WaitedOnAsync(workflow, caller, approvals, ct)));
+        }
+        return StoredResponse.Json(StatusCodes.Status200OK, new WorkflowListDto(data, page.Next?.Encode())).ToResult();
+    }
+
+    private static async Task<IResult> DecideApprovalAsync(string id, HttpContext http, WorkflowService workflows, ApprovalService approvals, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<WorkflowApprovalBody>(http.Request, required: true, ct);
+        if (!body.IsSuccess)
+        {
+            return Problems.Result(body.Error!);
+        }
+        if (body.Value!.Action is not ("approve" or "reject"))
+        {
+            return Problems.Result(Problems.Validation("action", "action must be 'approve' or 'reject'."));
+        }
+        var caller = http.Caller();
+        var workflow = await workflows.GetAsync(id, caller, ct);
+        if (!workflow.IsSuccess)
+        {
+            return Problems.Result(workflow.Error!);
+        }
+        if (workflow.Value!.PendingApprovalId is not { } approvalId || workflow.Value.Status != WorkflowStatus.WaitingApproval)
+        {
+            return Problems.Result(new DomainError(WorkflowStateMachine.InvalidState,
+                $"The workflow is {WorkflowStateMachine.Wire(workflow.Value.Status)}; it waits on no approval."));
+        }
+        ApprovalCommand command = body.Value.Action == "approve"
+            ? new ApprovalCommand.Approve(caller, body.Value.Note)
+            : new ApprovalCommand.Reject(caller, body.Value.Note);
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        var result = await approvals.SendAsync(approvalId, command,
+            new CommandOptions(null, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state))), ct);
+        if (!result.IsSuccess)
+        {
+            return Problems.Result(result.Error!);
+        }
+        idempotency?.MarkStoredWithStateChange();
+        return ApprovalMapping.Response(result.Value!).ToResult();
+    }
+
+    private static async Task<IResult> CompleteTaskAsync(string id, string step, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<CompleteTaskBody>(http.Request, required: false, ct);
+        if (!body.IsSuccess)
+        {
+            return Problems.Result(body.Error!);
+        }
+        string? output = null;
+        if (body.Value!.Output is { ValueKind: not JsonValueKind.Null } given)
+        {
+            output = EventHasher.Canonicalize(System.Text.Json.Nodes.JsonNode.Parse(given.GetRawText()));
+            if (output.Length > 64 * 1024)
+            {
+                return Problems.Result(Problems.Validation("output", "output must be at most 64 KiB."));
+            }
+        }
+        return await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, true, output, null, http.Caller()), ct);
+    }
+
+    private static async Task<IResult> FailTaskAsync(string id, string step, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<FailTaskBody>(http.Request, required: false, ct);
+        return body.IsSuccess
+            ? await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, false, null, body.Value!.Error, http.Caller()), ct)
+            : Problems.Result(body.Error!);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<CancelWorkflowBody>(http.Request, required: false, ct);
+        return body.IsSuccess
+            ? await CommandAsync(http, workflows, id, new WorkflowCommand.Cancel(http.Caller(), body.Value!.Reason), ct)
+            : Problems.Result(body.Error!);
+    }
+
+    private static async Task<IResult> CommandAsync(HttpContext http, WorkflowService workflows, string id, WorkflowCommand command, CancellationToken ct)
+    {
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        var result = await workflows.SendAsync(id, command, ct,
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])));
+        if (!result.IsSuccess)
+        {
+            return Problems.Result(result.Error!);
+        }
+        idempotency?.MarkStoredWithStateChange();
+        return WorkflowMapping.Response(result.Value!, []).ToResult();
+    }
+
+    /// <summary>The approvals a workflow waits on (the pending one, if filed yet).</summary>
+    private static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(WorkflowState workflow, Principal caller, ApprovalService approvals, CancellationToken ct)
+    {
+        if (workflow.PendingApprovalId is not { } approvalId)
+        {
+            return [];
+        }
+        var approval = await approvals.GetAsync(approvalId, caller, ct);
+        return approval.IsSuccess ? [approval.Value!.ToDto()] : [];
+    }
+
+    private static bool MayRead(Principal caller) => caller.Kind switch
+    {
+        PrincipalKind.Person => caller.Roles.Count > 0,
+        PrincipalKind.ApiKey => caller.Scopes.Contains(Scopes.WorkflowsRead) || caller.Scopes.Contains(Scopes.Admin),
+        _ => true,
+    };
+}
