@@ -29,6 +29,7 @@ public static class StorageSetup
             return new SqliteApprovalsStore(storage.ConnectionString ?? $"Data Source={Path.Combine(folder, "approvals.db")}");
         });
         services.AddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<IApprovalsStore>());
+        services.AddSingleton<IWorkflowQueries>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<IApprovalsStore>());
         // Registered as a singleton so the host disposes the pool; only built when PostgreSQL is chosen.
