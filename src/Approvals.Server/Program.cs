@@ -48,12 +48,11 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
 {
-    // Routing's own 404/405 as problems too.
+    // Routing's own refusals (404, 405, 415 …) as problems too, keeping their status.
     var status = context.HttpContext.Response.StatusCode;
     await Problems.Write(context.HttpContext, status == StatusCodes.Status404NotFound
         ? Problems.NotFound("No such resource.")
-        : Problems.Create(status == StatusCodes.Status405MethodNotAllowed ? Approvals.Contracts.ErrorCodes.ValidationError : "http_" + status,
-            $"The request was refused with HTTP {status}."));
+        : Problems.ForStatus(status, $"The request was refused with HTTP {status}."));
 });
 app.UseAuthentication();
 app.UseAuthorization();

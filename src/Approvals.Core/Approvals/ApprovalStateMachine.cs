@@ -28,6 +28,10 @@ public static class ApprovalStateMachine
             // Another tenant's request does not exist for the caller: 404, never 403.
             return new DomainError(ErrorCodes.NotFound, "The approval request does not exist.");
         }
+        if (NoteOf(command) is { Length: > MaxNoteLength })
+        {
+            return DomainError.Validation(command is ApprovalCommand.Approve ? "note" : "reason", $"The note must be at most {MaxNoteLength} characters.");
+        }
         if (state.IsFinal)
         {
             return DomainError.AlreadyResolved(state.Status);
@@ -238,6 +242,17 @@ public static class ApprovalStateMachine
         };
         return Emit(next, new NewEvent(type, actor, eventData));
     }
+
+    /// <summary>The longest note or reason a decision, cancel or extend may carry.</summary>
+    public const int MaxNoteLength = 4000;
+
+    private static string? NoteOf(ApprovalCommand command) => command switch
+    {
+        ApprovalCommand.Approve a => a.Note,
+        ApprovalCommand.Reject r => r.Reason,
+        ApprovalCommand.Cancel c => c.Reason,
+        _ => null,
+    };
 
     /// <summary>A request is visible to principals of its own tenant and to the system.</summary>
     public static bool IsVisibleTo(ApprovalState state, Principal principal) =>

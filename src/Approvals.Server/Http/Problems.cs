@@ -2,6 +2,7 @@ using System.Text.Json;
 using Approvals.Contracts;
 using Approvals.Core;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Approvals.Server.Http;
 
@@ -63,6 +64,21 @@ public static class Problems
         var (status, title) = Codes.TryGetValue(code, out var known) ? known : (500, "Server error");
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = "about:blank" };
         problem.Extensions["code"] = code;
+        return problem;
+    }
+
+    /// <summary>
+    /// A problem for a status the framework chose before any endpoint ran (405, 415, …): that
+    /// status, its reason phrase and the code <c>http_{status}</c>. (Through <see cref="Create"/> an
+    /// unknown code would turn it into a 500.)
+    /// </summary>
+    public static ProblemDetails ForStatus(int status, string detail)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = status, Title = ReasonPhrases.GetReasonPhrase(status), Detail = detail, Type = "about:blank",
+        };
+        problem.Extensions["code"] = $"http_{status}";
         return problem;
     }
 

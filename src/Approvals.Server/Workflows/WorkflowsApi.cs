@@ -121,8 +121,7 @@ public static class WorkflowsApi
         }
         if (workflow.Value!.PendingApprovalId is not { } approvalId || workflow.Value.Status != WorkflowStatus.WaitingApproval)
         {
-            return Problems.Result(new DomainError(WorkflowStateMachine.InvalidState,
-                $"The workflow is {WorkflowStateMachine.Wire(workflow.Value.Status)}; it waits on no approval."));
+            return Problems.Result(await NotWaitingOnAnApprovalAsync(workflow.Value, caller, approvals, ct));
         }
         ApprovalCommand command = body.Value.Action == "approve"
             ? new ApprovalCommand.Approve(caller, body.Value.Note)
@@ -184,6 +183,24 @@ public static class WorkflowsApi
         }
         idempotency?.MarkStoredWithStateChange();
         return WorkflowMapping.Response(result.Value!, []).ToResult();
+    }
+
+    /// <summary>
+    /// Why a workflow that waits on no approval refuses a decision. Once the approval it last waited on
+    /// is resolved, the answer is that approval's (409 already_resolved with its status, as the approval
+    /// calls give it), so a repeated decision gets the same answer before and after the first one reached
+    /// the workflow; otherwise 409 invalid_state.
+    /// </summary>
+    private static async Task<DomainError> NotWaitingOnAnApprovalAsync(WorkflowState workflow, Principal caller, ApprovalService approvals,
+        CancellationToken ct)
+    {
+        if (workflow.History.LastOrDefault(run => run.ApprovalId is not null)?.ApprovalId is { } lastId
+            && await approvals.GetAsync(lastId, caller, ct) is { IsSuccess: true, Value: { IsFinal: true } last })
+        {
+            return DomainError.AlreadyResolved(last.Status);
+        }
+        return new DomainError(WorkflowStateMachine.InvalidState,
+            $"The workflow is {WorkflowStateMachine.Wire(workflow.Status)}; it waits on no approval.");
     }
 
     /// <summary>The approvals a workflow waits on (the pending one, if filed yet).</summary>

@@ -1,0 +1,85 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Approvals.Server.Tests.Support;
+
+/// <summary>A person calling the API: the claims their token carries.</summary>
+public sealed record TestUser(string Id, string Name, string Tenant, IReadOnlyList<string> Roles, int? ApprovalLevel = null)
+{
+    /// <summary>A valid HS256 token for this user, minted by <see cref="TestTokens"/>.</summary>
+    public string Token => TestTokens.Mint(this);
+}
+
+/// <summary>
+/// Mints tokens independently of the server's own token command: HS256 over the fixed test key
+/// (configured as <c>Approvals:Auth:SigningKey</c>), issuer and audience <c>approvals</c>.
+/// Every way of minting a token the server must refuse lives here too.
+/// </summary>
+public static class TestTokens
+{
+    public const string Issuer = "approvals";
+    public const string Audience = "approvals";
+
+    /// <summary>64 fixed bytes: long enough for HS512 too, so that test is about the algorithm, not the key size.</summary>
+    public static byte[] KeyBytes { get; } = SHA512.HashData("approvals-server-tests-signing-key"u8);
+
+    /// <summary>The key as the server is configured with it (base64 of ≥ 32 bytes is used as bytes).</summary>
+    public static string KeySetting { get; } = Convert.ToBase64String(KeyBytes);
+
+    public static string Mint(TestUser user) => Mint(user, SecurityAlgorithms.HmacSha256);
+
+    /// <summary>A token with everything right except what the arguments change.</summary>
+    public static string Mint(TestUser user, string algorithm, byte[]? key = null, string issuer = Issuer, string audience = Audience,
+        DateTime? notBefore = null, DateTime? expires = null)
+    {
+        var now = DateTime.UtcNow;
+        var issuedAt = notBefore ?? now.AddMinutes(-1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            Subject = new ClaimsIdentity(Claims(user)),
+            IssuedAt = issuedAt,
+            NotBefore = issuedAt,
+            Expires = expires ?? now.AddHours(1),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? KeyBytes), algorithm),
+        });
+    }
+
+    /// <summary>An unsigned token (<c>"alg": "none"</c>) with otherwise valid claims.</summary>
+    public static string MintUnsigned(TestUser user)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var header = new JsonObject { ["alg"] = "none", ["typ"] = "JWT" };
+        var payload = new JsonObject
+        {
+            ["iss"] = Issuer,
+            ["aud"] = Audience,
+            ["sub"] = user.Id,
+            ["name"] = user.Name,
+            ["role"] = new JsonArray([.. user.Roles.Select(r => (JsonNode)JsonValue.Create(r))]),
+            ["tenant"] = user.Tenant,
+            ["iat"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+            ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
+            ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
+        };
+        return $"{Base64Url(header.ToJsonString())}.{Base64Url(payload.ToJsonString())}.";
+    }
+
+    private static List<Claim> Claims(TestUser user)
+    {
+        var claims = new List<Claim> { new("sub", user.Id), new("name", user.Name), new("tenant", user.Tenant) };
+        claims.AddRange(user.Roles.Select(role => new Claim("role", role)));
+        if (user.ApprovalLevel is { } level)
+        {
+            claims.Add(new Claim("approval_level", level.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
+        }
+        return claims;
+    }
+
+    private static string Base64Url(string text) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(text));
+}
