@@ -64,7 +64,7 @@ app.MapApprovalsApi();
 app.MapWorkflowsApi();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
-if (app.Services.GetRequiredService<TokenKey>().SecurityKey is not null)
+if (app.Services.GetRequiredService<TokenKey>().KeptInDataFolder)
 {
     app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
         "Approvals is running. Get a token with: dotnet run --project src/Approvals.Server -- token --sub alice --role reviewer"));

@@ -75,6 +75,7 @@ public sealed class TokenKey
         }
         var (key, generated, path) = SigningKeys.Resolve(auth.Value, storage.Value, server.Value);
         SecurityKey = new SymmetricSecurityKey(key);
+        KeptInDataFolder = path is not null;
         if (generated)
         {
             logger.LogWarning("No Approvals:Auth:SigningKey configured: generated one and kept it in {Path}.", path);
@@ -83,4 +84,7 @@ public sealed class TokenKey
 
     /// <summary>The HS256 key, or null when an OIDC authority validates tokens.</summary>
     public SymmetricSecurityKey? SecurityKey { get; }
+
+    /// <summary>True when the key is the generated one in the data folder (the zero-configuration start).</summary>
+    public bool KeptInDataFolder { get; }
 }

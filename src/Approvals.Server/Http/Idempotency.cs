@@ -26,7 +26,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
     // A reservation older than this whose owner never completed it died before its state change
     // committed (the two commit together), so running the request again is safe.
     private static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan MaxWaitForFirst = TimeSpan.FromSeconds(10);
+    // Longer than the take-over time: a retry after a crash waits the dead reservation out and then
+    // runs, instead of bouncing with 409 until someone retries late enough.
+    private static readonly TimeSpan MaxWaitForFirst = TakeOverAfter + TimeSpan.FromSeconds(5);
 
     public async Task InvokeAsync(HttpContext http)
     {
@@ -73,7 +75,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
                 return;
             }
             // The first request with this key is running: wait for its response rather than run twice.
-            await Task.Delay(TimeSpan.FromMilliseconds(25), http.RequestAborted);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), http.RequestAborted);
         }
 
         var feature = new IdempotencyFeature(scope, key, hash, clock.GetUtcNow() + options.Value.IdempotencyRetention);
