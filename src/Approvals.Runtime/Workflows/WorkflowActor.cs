@@ -18,7 +18,7 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
 
     public WorkflowState? Current => _current?.State;
 
-    public async Task<Result<WorkflowState>> HandleAsync(WorkflowCommand command, Approvals.IdempotentRequest? idempotency, CancellationToken cancellationToken)
+    public async Task<Result<WorkflowState>> HandleAsync(WorkflowCommand command, long? ifMatch, Approvals.IdempotentRequest? idempotency, CancellationToken cancellationToken)
     {
         var fresh = false;
         if (_current is null)
@@ -29,7 +29,7 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
         for (var attempt = 0; ; attempt++)
         {
             var now = ApprovalValidation.Truncate(context.Clock.GetUtcNow());
-            var decided = WorkflowStateMachine.Decide(_current?.State, command, now, context.ApprovalOptions, context.Options);
+            var decided = Precondition(command, ifMatch) ?? WorkflowStateMachine.Decide(_current?.State, command, now, context.ApprovalOptions, context.Options);
             if (!decided.IsSuccess)
             {
                 if (!fresh)
@@ -65,6 +65,17 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
             _current = await context.Store.LoadWorkflowAsync(id, cancellationToken);
             fresh = true;
         }
+    }
+
+    private Result<WorkflowTransition>? Precondition(WorkflowCommand command, long? ifMatch)
+    {
+        // A final workflow answers already_resolved whatever version the caller holds.
+        if (ifMatch is not { } expected || _current is not { State: var state } || state.IsFinal
+            || !WorkflowStateMachine.IsVisibleTo(state, command.By) || state.Version == expected)
+        {
+            return null;
+        }
+        return Result<WorkflowTransition>.Failure(DomainError.PreconditionFailed(state.Version));
     }
 
     private WorkflowWrite BuildWrite(WorkflowTransition transition, DateTimeOffset now)

@@ -65,9 +65,28 @@ public sealed class WorkflowService : ITimerHandler, IDisposable
             : new DomainError(ErrorCodes.NotFound, $"No workflow '{id}' exists.");
     }
 
-    /// <summary>Runs any command on the actor of workflow <paramref name="id"/>, storing an idempotent response with its write.</summary>
-    public Task<Result<WorkflowState>> SendAsync(string id, WorkflowCommand command, CancellationToken cancellationToken, IdempotentRequest? idempotency = null) =>
-        _host.InvokeAsync(id, command.Operation, (actor, ct) => actor.HandleAsync(command, idempotency, ct), cancellationToken);
+    /// <summary>
+    /// Runs any command on the actor of workflow <paramref name="id"/> (If-Match checked, an idempotent
+    /// response stored with its write). An effect the transition owes another actor is carried out
+    /// right after the commit, so callers see its result at once; its durable timer stays the backstop.
+    /// </summary>
+    public async Task<Result<WorkflowState>> SendAsync(string id, WorkflowCommand command, CancellationToken cancellationToken,
+        IdempotentRequest? idempotency = null, long? ifMatch = null)
+    {
+        var result = await _host.InvokeAsync(id, command.Operation, (actor, ct) => actor.HandleAsync(command, ifMatch, idempotency, ct), cancellationToken);
+        if (result is { IsSuccess: true, Value.PendingEffect: not null })
+        {
+            try
+            {
+                await RunEffectAsync(id, cancellationToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                _logger.LogWarning(error, "The effect of workflow {Workflow} failed; its timer will retry it.", id);
+            }
+        }
+        return result;
+    }
 
     async Task<bool> ITimerHandler.HandleAsync(DueTimer timer, CancellationToken cancellationToken)
     {

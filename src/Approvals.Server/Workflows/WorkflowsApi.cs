@@ -174,9 +174,14 @@ public static class WorkflowsApi
 
     private static async Task<IResult> CommandAsync(HttpContext http, WorkflowService workflows, string id, WorkflowCommand command, CancellationToken ct)
     {
+        var ifMatch = ETags.ParseIfMatch(http.Request);
+        if (!ifMatch.IsSuccess)
+        {
+            return Problems.Result(ifMatch.Error!);
+        }
         var idempotency = http.Features.Get<IdempotencyFeature>();
         var result = await workflows.SendAsync(id, command, ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])));
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])), ifMatch.Value);
         if (!result.IsSuccess)
         {
             return Problems.Result(result.Error!);

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Approvals.Contracts;
 using Approvals.Core;
+using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
+using Approvals.Core.Storage;
 using Approvals.Core.Workflows;
 using Approvals.Runtime.Tests.Support;
 using Approvals.Testing;
@@ -264,18 +266,50 @@ public abstract class WorkflowRuntimeTests : IAsyncLifetime
     [StoreFact]
     public async Task CrashBeforeTheApprovalWasFiled_FilesItOnceAfterRestart()
     {
-        var first = await StartNodeAsync();
-        // Started, but the process dies before the effect timer filed the step's approval.
-        var wf = Ok(await first.Workflows.StartAsync(Remediation(Review(), TaskStep("execute"), TaskStep("notify")), Creator, default));
-        Assert.Null(await first.Store.LoadApprovalAsync(wf.PendingApprovalId!, default));
-        _nodes.Remove(first);
-        await first.DisposeAsync();
+        var node = await StartNodeAsync();
+        // What a node commits when it starts a workflow, written as if the process died right after
+        // the commit, before it filed the step's approval: the state with its pending effect, and the
+        // effect's due-now timer.
+        var now = Clock.GetUtcNow();
+        var id = Ids.New("wf", now);
+        var transition = WorkflowStateMachine.Decide(null, new WorkflowCommand.Start(id, Remediation(Review(), TaskStep("execute"), TaskStep("notify")), Creator),
+            now, new ApprovalOptions(), new WorkflowOptions()).Value!;
+        Assert.IsType<WorkflowEffect.FileApproval>(transition.State.PendingEffect);
+        var committed = await node.Store.SaveAsync(
+        [
+            new WorkflowWrite(transition.State, 0, [], [new TimerChange(
+                ActorKey.ForWorkflow(id), TimerChange.Effect, now)], null),
+        ], default);
+        Assert.Equal(WriteOutcome.Committed, committed[0]);
+        Assert.Null(await node.Store.LoadApprovalAsync(transition.State.PendingApprovalId!, default));
 
-        var second = await StartNodeAsync();
-        await second.SettleAsync();
-        var approval = await second.Store.LoadApprovalAsync(wf.PendingApprovalId!, default);
+        // After the restart the timer carries the effect out; running everything again files nothing more.
+        await node.SettleAsync();
+        await node.SettleAsync();
+        var approval = await node.Store.LoadApprovalAsync(transition.State.PendingApprovalId!, default);
         Assert.NotNull(approval);
-        Assert.Equal(1, await second.Store.CountAsync(Principal.DefaultTenant, ApprovalStatus.Pending, default));
+        Assert.Equal(id, approval.State.WorkflowId);
+        Assert.Equal(1, await node.Store.CountAsync(Principal.DefaultTenant, ApprovalStatus.Pending, default));
+        Assert.Null(await node.Store.NextDueAtAsync(default) is { } due && due <= Clock.GetUtcNow() ? due : null);
+    }
+
+    [StoreFact]
+    public async Task StartingAWorkflow_FilesItsFirstApprovalBeforeReturning()
+    {
+        var node = await StartNodeAsync();
+        var wf = Ok(await node.Workflows.StartAsync(Remediation(Review(), TaskStep("execute"), TaskStep("notify")), Creator, default));
+        Assert.NotNull(await node.Store.LoadApprovalAsync(wf.PendingApprovalId!, default));
+    }
+
+    [StoreFact]
+    public async Task IfMatch_OnAWorkflowCommand_IsChecked()
+    {
+        var node = await StartNodeAsync();
+        var wf = await StartAsync(node, Remediation(TaskStep("execute")));
+        var stale = await node.Workflows.SendAsync(wf.Id, new WorkflowCommand.Cancel(Creator, null), default, ifMatch: wf.Version - 1);
+        Assert.Equal(ErrorCodes.PreconditionFailed, stale.Error?.Code);
+        Assert.Equal(wf.Version, stale.Error?.CurrentVersion);
+        Ok(await node.Workflows.SendAsync(wf.Id, new WorkflowCommand.Cancel(Creator, null), default, ifMatch: wf.Version));
     }
 
     [StoreFact]
