@@ -18,7 +18,7 @@ namespace Approvals.Storage.PostgreSql;
 /// <c>FOR UPDATE SKIP LOCKED</c> and advisory locks in PostgreSQL do all the coordination.
 /// Tables live in the connection's search_path.
 /// </summary>
-public sealed class PostgresApprovalsStore : IApprovalsStore
+public sealed partial class PostgresApprovalsStore : IApprovalsStore
 {
     /// <summary>
     /// Taken by every transaction that appends events, right before the insert, and held until commit.

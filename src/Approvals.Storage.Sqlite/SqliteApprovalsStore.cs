@@ -14,7 +14,7 @@ namespace Approvals.Storage.Sqlite;
 /// in-process (SQLite has one writer anyway), so a batch is one IMMEDIATE transaction and one fsync,
 /// and event sequence numbers are assigned in commit order.
 /// </summary>
-public sealed class SqliteApprovalsStore : IApprovalsStore, IDisposable
+public sealed partial class SqliteApprovalsStore : IApprovalsStore, IDisposable
 {
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
