@@ -2,13 +2,17 @@ using Approvals.Core.Approvals;
 using Approvals.Runtime;
 using Approvals.Runtime.Actors;
 using Approvals.Runtime.Timers;
+using Approvals.Server.ApiKeys;
 using Approvals.Server.Approvals;
+using Approvals.Server.Audit;
 using Approvals.Server.Auth;
 using Approvals.Server.Configuration;
+using Approvals.Server.Events;
 using Approvals.Server.Health;
 using Approvals.Server.Http;
 using Approvals.Server.Storage;
 using Approvals.Server.Workflows;
+using Approvals.Server.Webhooks;
 using Approvals.Core.Workflows;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -38,6 +42,8 @@ builder.Services.AddOptions<ActorHostOptions>().Bind(builder.Configuration.GetSe
 builder.Services.AddOptions<TimerServiceOptions>().Bind(builder.Configuration.GetSection("Approvals:Timers"));
 builder.Services.AddOptions<WorkflowOptions>().Bind(builder.Configuration.GetSection("Approvals:Workflows"));
 builder.Services.AddApprovalsAuth(builder.Configuration);
+builder.Services.AddApprovalsEvents(builder.Configuration);
+builder.Services.AddApprovalsWebhooks(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddProblemDetails();
@@ -45,6 +51,7 @@ builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
+app.UseMiddleware<AuditContextMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
 {
@@ -62,6 +69,10 @@ app.MapOpenApi().AllowAnonymous();
 app.MapHealthApi();
 app.MapApprovalsApi();
 app.MapWorkflowsApi();
+app.MapEventsApi();
+app.MapAuditApi();
+app.MapApiKeysApi();
+app.MapWebhooksApi();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
 if (app.Services.GetRequiredService<TokenKey>().KeptInDataFolder)

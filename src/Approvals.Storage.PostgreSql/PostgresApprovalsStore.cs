@@ -361,10 +361,10 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         // One statement for all events; ORDER BY ordinality draws the identity values in batch order.
         var command = new NpgsqlBatchCommand(
             """
-            INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
-            SELECT id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash
-            FROM unnest(@id, @type, @tenant_id, @subject_id, @actor, @at, @data, @prev_hash, @hash)
-                 WITH ORDINALITY AS e(id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ord)
+            INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id)
+            SELECT id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id
+            FROM unnest(@id, @type, @tenant_id, @subject_id, @actor, @at, @data, @prev_hash, @hash, @ip, @user_agent, @correlation_id)
+                 WITH ORDINALITY AS e(id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id, ord)
             ORDER BY ord;
             """);
         command.Parameters.Add(TextArray("id", events.Select(e => e.Id)));
@@ -379,6 +379,9 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         command.Parameters.Add(TextArray("data", events.Select(e => e.DataJson)));
         command.Parameters.Add(TextArray("prev_hash", events.Select(e => e.PrevHash)));
         command.Parameters.Add(TextArray("hash", events.Select(e => e.Hash)));
+        command.Parameters.Add(TextArray("ip", events.Select(e => e.Audit?.Ip)));
+        command.Parameters.Add(TextArray("user_agent", events.Select(e => e.Audit?.UserAgent)));
+        command.Parameters.Add(TextArray("correlation_id", events.Select(e => e.Audit?.CorrelationId)));
         return command;
     }
 
@@ -462,7 +465,8 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         return await ReadEventsAsync(command, cancellationToken);
     }
 
-    private const string SelectEvents = "SELECT seq, id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash FROM events";
+    private const string SelectEvents =
+        "SELECT seq, id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id FROM events";
 
     private static async Task<IReadOnlyList<EventRecord>> ReadEventsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
@@ -470,6 +474,9 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         var events = new List<EventRecord>();
         while (await reader.ReadAsync(cancellationToken))
         {
+            var ip = await reader.IsDBNullAsync(10, cancellationToken) ? null : reader.GetString(10);
+            var userAgent = await reader.IsDBNullAsync(11, cancellationToken) ? null : reader.GetString(11);
+            var correlationId = await reader.IsDBNullAsync(12, cancellationToken) ? null : reader.GetString(12);
             events.Add(new EventRecord(
                 Id: reader.GetString(1),
                 Seq: reader.GetInt64(0),
@@ -480,7 +487,11 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
                 At: reader.GetFieldValue<DateTimeOffset>(6),
                 DataJson: reader.GetString(7),
                 PrevHash: await reader.IsDBNullAsync(8, cancellationToken) ? null : reader.GetString(8),
-                Hash: reader.GetString(9)));
+                Hash: reader.GetString(9))
+            {
+                // An event stored without any origin had none when sealed (its hash leaves the context out).
+                Audit = ip is null && userAgent is null && correlationId is null ? null : new AuditContext(ip, userAgent, correlationId),
+            });
         }
         return events;
     }

@@ -11,7 +11,8 @@ namespace Approvals.Storage.PostgreSql;
 /// </summary>
 internal static class PostgresMigrator
 {
-    public static async Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    /// <summary>Applies the embedded migrations not applied yet, up to <paramref name="upToVersion"/> (tests build old schemas with it).</summary>
+    public static async Task ApplyAsync(NpgsqlConnection connection, CancellationToken cancellationToken, long upToVersion = long.MaxValue)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             $"SELECT pg_advisory_lock({LockKeys.Migrations}, {LockKeys.Schema});", cancellationToken: cancellationToken));
@@ -28,7 +29,7 @@ internal static class PostgresMigrator
                 "SELECT version FROM schema_migrations;", cancellationToken: cancellationToken))).ToHashSet();
             foreach (var migration in Embedded.Value)
             {
-                if (applied.Contains(migration.Version))
+                if (applied.Contains(migration.Version) || migration.Version > upToVersion)
                 {
                     continue;
                 }

@@ -49,8 +49,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
     private const string RemoveTimerSql = "DELETE FROM timers WHERE actor_type = $type AND actor_id = $id AND name = $name;";
 
     private const string InsertEventSql = """
-        INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash)
-        VALUES ($id, $type, $tenant_id, $subject_id, $actor, $at, $data, $prev_hash, $hash);
+        INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id)
+        VALUES ($id, $type, $tenant_id, $subject_id, $actor, $at, $data, $prev_hash, $hash, $ip, $user_agent, $correlation_id);
         """;
 
     // Over the request's own reservation, or a fresh row when it has none; an existing row keeps its created_at.
@@ -85,7 +85,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         {
             Execute(InsertEventSql,
                 ("$id", e.Id), ("$type", e.Type), ("$tenant_id", e.TenantId), ("$subject_id", e.SubjectId), ("$actor", e.Actor),
-                ("$at", Micros.From(e.At)), ("$data", e.DataJson), ("$prev_hash", e.PrevHash), ("$hash", e.Hash));
+                ("$at", Micros.From(e.At)), ("$data", e.DataJson), ("$prev_hash", e.PrevHash), ("$hash", e.Hash),
+                ("$ip", e.Audit?.Ip), ("$user_agent", e.Audit?.UserAgent), ("$correlation_id", e.Audit?.CorrelationId));
         }
         if (write.Idempotency is { } completion)
         {

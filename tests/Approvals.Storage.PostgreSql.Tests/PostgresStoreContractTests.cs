@@ -225,21 +225,34 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     public async Task Migrate_CountsApprovalsWrittenBeforeTheCountersExisted()
     {
         await using var fresh = await PostgresDatabase.CreateAsync();
-        var store = new PostgresApprovalsStore(fresh.DataSource);
-        await store.MigrateAsync(None);
-        await store.SaveAsync([Create(NewApproval("apr_1")), Create(NewApproval("apr_2") with { Status = ApprovalStatus.Approved })], None);
-        // Back to the schema of migration 0001, as a database written by the previous version.
-        await using (var rollback = fresh.DataSource.CreateCommand(
-            "DROP TABLE approval_counts, workflows, consumer_checkpoints; DELETE FROM schema_migrations WHERE version >= 2;"))
+        // A database written by the first version: only migration 0001, with two approvals in it.
+        await using (var connection = await fresh.DataSource.OpenConnectionAsync())
         {
-            await rollback.ExecuteNonQueryAsync();
+            await PostgresMigrator.ApplyAsync(connection, None, upToVersion: 1);
+        }
+        foreach (var state in new[] { NewApproval("apr_1"), NewApproval("apr_2") with { Status = ApprovalStatus.Approved } })
+        {
+            await using var insert = fresh.DataSource.CreateCommand(
+                """
+                INSERT INTO approvals (id, tenant_id, status, risk_level, requested_by, created_at, updated_at, expires_at, version, state)
+                VALUES ($1, $2, $3, 'low', $4, $5, $5, $6, 1, $7::jsonb);
+                """);
+            insert.Parameters.Add(new NpgsqlParameter { Value = state.Id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = state.TenantId });
+            insert.Parameters.Add(new NpgsqlParameter { Value = WireNames.Of(state.Status) });
+            insert.Parameters.Add(new NpgsqlParameter { Value = state.RequestedBy });
+            insert.Parameters.Add(new NpgsqlParameter { Value = state.CreatedAt });
+            insert.Parameters.Add(new NpgsqlParameter { Value = state.ExpiresAt });
+            insert.Parameters.Add(new NpgsqlParameter { Value = ApprovalStateJson.Serialize(state) });
+            await insert.ExecuteNonQueryAsync();
         }
 
+        var store = new PostgresApprovalsStore(fresh.DataSource);
         await store.MigrateAsync(None);
 
         Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
-        // The later migrations ran again too.
+        // The later migrations ran too.
         Assert.Equal([WriteOutcome.Committed], await store.SaveAsync([TestWorkflows.Create(TestWorkflows.New("wf_1"))], None));
         await store.SaveCheckpointAsync("webhooks", 3, None);
         Assert.Equal(3, await store.ReadCheckpointAsync("webhooks", None));

@@ -20,10 +20,11 @@ public static class EventHasher
     };
 
     /// <summary>Builds a stamped, hashed event that follows <paramref name="prevHash"/>.</summary>
-    public static EventRecord Seal(string id, NewEvent e, string tenantId, string subjectId, DateTimeOffset at, string? prevHash)
+    public static EventRecord Seal(string id, NewEvent e, string tenantId, string subjectId, DateTimeOffset at, string? prevHash,
+        AuditContext? audit = null)
     {
         var data = Canonicalize(e.Data);
-        var unsealed = new EventRecord(id, 0, e.Type, tenantId, subjectId, e.Actor, at, data, prevHash, "");
+        var unsealed = new EventRecord(id, 0, e.Type, tenantId, subjectId, e.Actor, at, data, prevHash, "") { Audit = audit };
         return unsealed with { Hash = ComputeHash(unsealed) };
     }
 
@@ -32,6 +33,11 @@ public static class EventHasher
     {
         // A JSON array of the fields: unambiguous whatever characters a field holds.
         string?[] fields = [e.PrevHash, e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, FormatTime(e.At), e.DataJson];
+        if (e.Audit is { } audit)
+        {
+            // Only when present, so events sealed before the audit context existed still verify.
+            fields = [.. fields, audit.Ip, audit.UserAgent, audit.CorrelationId];
+        }
         var bytes = JsonSerializer.SerializeToUtf8Bytes(fields);
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }

@@ -32,4 +32,17 @@ public sealed record EventRecord(
     DateTimeOffset At,
     string DataJson,
     string? PrevHash,
-    string Hash);
+    string Hash)
+{
+    /// <summary>
+    /// Where the request that caused the event came from, or null for events no request caused
+    /// (timers, dispatchers) and events written before this was recorded. Covered by the hash when present.
+    /// </summary>
+    public AuditContext? Audit { get; init; }
+}
+
+/// <summary>The origin of a request, kept on the events it caused for the audit trail.</summary>
+/// <param name="Ip">The caller's remote IP address, if known.</param>
+/// <param name="UserAgent">The request's <c>User-Agent</c>, if any.</param>
+/// <param name="CorrelationId">The request's correlation id (<c>X-Correlation-Id</c>, or one generated for it).</param>
+public sealed record AuditContext(string? Ip, string? UserAgent, string? CorrelationId);

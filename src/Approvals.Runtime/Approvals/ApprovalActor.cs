@@ -65,6 +65,10 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
                     }
                 }
                 context.Changes.Publish(transition.State.Id);
+                if (write.Events.Count > 0)
+                {
+                    Events.EventLogSignal.For(context.Store).Pulse();
+                }
                 if (catchingUp)
                 {
                     continue;
@@ -104,7 +108,7 @@ internal sealed class ApprovalActor(string id, ApprovalActorContext context)
         var events = new List<EventRecord>(transition.Events.Count);
         foreach (var e in transition.Events)
         {
-            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, state.TenantId, state.Id, now, chain);
+            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, state.TenantId, state.Id, now, chain, Events.RequestAudit.Current);
             events.Add(sealedEvent);
             chain = sealedEvent.Hash;
         }

@@ -14,6 +14,7 @@ public sealed class ChangeFeedListener(IChangeFeed feed, ApprovalChanges changes
             await foreach (var id in feed.ListenAsync(stoppingToken))
             {
                 changes.Publish(id);
+                Events.EventLogSignal.For(feed).Pulse();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -48,6 +48,10 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
             if (await context.Writer.WriteAsync(write, cancellationToken) == WriteOutcome.Committed)
             {
                 _current = new StoredWorkflow(decided.Value!.State, write.ChainHead);
+                if (write.Events.Count > 0)
+                {
+                    Events.EventLogSignal.For(context.Store).Pulse();
+                }
                 foreach (var timer in write.Timers)
                 {
                     if (timer.DueAt is { } due)
@@ -86,7 +90,7 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
         var events = new List<EventRecord>(transition.Events.Count);
         foreach (var e in transition.Events)
         {
-            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, state.TenantId, state.Id, now, chain);
+            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, state.TenantId, state.Id, now, chain, Events.RequestAudit.Current);
             events.Add(sealedEvent);
             chain = sealedEvent.Hash;
         }

@@ -200,6 +200,11 @@ public static class ApprovalsApi
 
     private static async Task<IResult> BulkAsync(HttpContext http, ApprovalService approvals, DecisionKind decision, CancellationToken ct)
     {
+        if (http.Caller().Kind == PrincipalKind.ApiKey)
+        {
+            // Refused as a whole, like a single decision: a key's bulk call is never a batch of per-id refusals.
+            return Problems.Result(Problems.Forbidden("Only people decide approval requests; an API key never does."));
+        }
         var body = await JsonBody.ReadAsync<BulkBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
         {

@@ -1,13 +1,15 @@
 using System.Security.Claims;
+using Approvals.Core.Storage;
 using Approvals.Server.Configuration;
 using Approvals.Server.Http;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Approvals.Server.Auth;
 
-/// <summary>JWT bearer authentication (HS256 with the configured key, or an OIDC authority).</summary>
+/// <summary>JWT bearer authentication (HS256 with the configured key, or an OIDC authority) and API keys.</summary>
 public static class AuthSetup
 {
     public static IServiceCollection AddApprovalsAuth(this IServiceCollection services, IConfiguration configuration)
@@ -17,7 +19,14 @@ public static class AuthSetup
             .Validate(o => !string.IsNullOrWhiteSpace(o.Issuer) && !string.IsNullOrWhiteSpace(o.Audience), "Approvals:Auth:Issuer and Audience must not be empty.")
             .ValidateOnStart();
         services.AddSingleton<TokenKey>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        // A request presenting an API key is authenticated (and refused) by the key scheme alone; any
+        // other by JWT bearer, whose failures stay those of a bad token.
+        services.AddAuthentication(ApiKeyDefaults.SelectorScheme)
+            .AddPolicyScheme(ApiKeyDefaults.SelectorScheme, "API key or JWT", o => o.ForwardDefaultSelector = http =>
+                ApiKeyDefaults.Presented(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : ApiKeyDefaults.Scheme)
+            .AddJwtBearer()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+        services.AddSingleton<IApiKeyStore>(sp => (IApiKeyStore)sp.GetRequiredService<IApprovalsStore>());
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, TokenKey>((jwt, auth, key) =>
         {
             var a = auth.Value;

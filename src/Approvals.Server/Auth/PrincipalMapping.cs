@@ -9,8 +9,9 @@ public static class PrincipalMapping
 {
     /// <summary>
     /// A person from token claims: <c>sub</c>, <c>name</c>, <c>role</c> (one or many; unknown ones are
-    /// ignored), <c>tenant</c> (absent = default) and <c>approval_level</c> (1–4). Null when the token
-    /// names no subject. (API keys, a later addition, map to <see cref="Principal.Key"/>.)
+    /// ignored), <c>tenant</c> (absent = default) and <c>approval_level</c> (1–4). A caller authenticated
+    /// by an API key maps to <see cref="Principal.Key"/> with its <c>scope</c> claims. Null when the
+    /// credential names no subject.
     /// </summary>
     public static Principal? FromClaims(ClaimsPrincipal user)
     {
@@ -19,8 +20,15 @@ public static class PrincipalMapping
         {
             return null;
         }
-        var roles = user.FindAll("role").Select(c => c.Value).Where(Roles.All.Contains);
         var tenant = user.FindFirstValue("tenant");
+        // Decided by the identity the key handler built, not by a claim alone: a token cannot pass as a key.
+        if (user.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == ApiKeyDefaults.Scheme)
+            && user.FindFirstValue(ApiKeyDefaults.KindClaim) == ApiKeyDefaults.KindValue)
+        {
+            return Principal.Key(sub, user.FindFirstValue("name"), user.FindAll(ApiKeyDefaults.ScopeClaim).Select(c => c.Value),
+                string.IsNullOrWhiteSpace(tenant) ? Principal.DefaultTenant : tenant);
+        }
+        var roles = user.FindAll("role").Select(c => c.Value).Where(Roles.All.Contains);
         int? level = int.TryParse(user.FindFirstValue("approval_level"), NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l is >= 1 and <= 4
             ? l
             : null;

@@ -1,0 +1,184 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Approvals.Core;
+using Approvals.Core.Events;
+using Approvals.Core.Storage;
+using Approvals.Server.Auth;
+using Approvals.Server.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace Approvals.Server.Audit;
+
+/// <summary>The audit calls of API.md: list, export and hash-chain verification, admin only, within the caller's tenant.</summary>
+public static class AuditApi
+{
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 500;
+    private const int ExportPageSize = 500;
+    private const int VerifyPageSize = 1000;
+
+    public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization();
+        group.MapGet("", ListAsync).Produces<AuditListDto>();
+        group.MapGet("/export", ExportAsync).Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson");
+        group.MapGet("/verify", VerifyAsync).Produces<VerifyDto>();
+        return group;
+    }
+
+    /// <summary>A page of the tenant's events matching the filters, oldest first (the cursor moves forward in log order).</summary>
+    private static async Task<IResult> ListAsync(HttpContext http, IAuditLog log, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        if (!caller.IsAdmin)
+        {
+            return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
+        }
+        var parsed = ParseQuery(http.Request.Query, caller.TenantId, paged: true);
+        if (!parsed.IsSuccess)
+        {
+            return Problems.Result(parsed.Error!);
+        }
+        var page = await log.QueryAuditAsync(parsed.Value!, ct);
+        var dto = new AuditListDto(page.Items.Select(AuditEntryDto.From).ToList(), page.NextAfterSeq is { } next ? EncodeCursor(next) : null);
+        return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
+    }
+
+    /// <summary>Every matching event, streamed page by page (memory stays flat however long the trail).</summary>
+    private static async Task<IResult> ExportAsync(HttpContext http, IAuditLog log, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        if (!caller.IsAdmin)
+        {
+            return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
+        }
+        var format = http.Request.Query["format"].ToString() is { Length: > 0 } f ? f : "jsonl";
+        if (format is not ("jsonl" or "csv"))
+        {
+            return Problems.Result(Problems.Validation("format", "format must be jsonl or csv."));
+        }
+        var parsed = ParseQuery(http.Request.Query, caller.TenantId, paged: false);
+        if (!parsed.IsSuccess)
+        {
+            return Problems.Result(parsed.Error!);
+        }
+        var response = http.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"audit-{caller.TenantId}.{format}\"";
+        if (format == "csv")
+        {
+            await response.WriteAsync(CsvHeader, ct);
+        }
+        var query = parsed.Value! with { Limit = ExportPageSize };
+        while (true)
+        {
+            var page = await log.QueryAuditAsync(query, ct);
+            var text = new StringBuilder();
+            foreach (var e in page.Items)
+            {
+                if (format == "csv")
+                {
+                    AppendCsv(text, e);
+                }
+                else
+                {
+                    text.Append(JsonSerializer.Serialize(AuditEntryDto.From(e), ApiJson.Options)).Append('\n');
+                }
+            }
+            await response.WriteAsync(text.ToString(), ct);
+            if (page.NextAfterSeq is not { } next)
+            {
+                break;
+            }
+            query = query with { AfterSeq = next };
+        }
+        return Results.Empty;
+    }
+
+    /// <summary>Walks the tenant's per-subject hash chains and names the first broken link in log order.</summary>
+    private static async Task<IResult> VerifyAsync(HttpContext http, IAuditLog log, CancellationToken ct)
+    {
+        var caller = http.Caller();
+        if (!caller.IsAdmin)
+        {
+            return Problems.Result(Problems.Forbidden("Verifying the audit trail is for admins."));
+        }
+        var result = await AuditVerifier.VerifyAsync(log, caller.TenantId, VerifyPageSize, ct);
+        var dto = new VerifyDto(result.Broken is null, result.Checked,
+            result.Broken is { } broken ? new BrokenLinkDto(broken.SubjectId, broken.EventId, broken.Reason) : null);
+        return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
+    }
+
+    private const string CsvHeader = "seq,id,type,tenant_id,subject_id,actor,at,ip,user_agent,correlation_id,prev_hash,hash,data\r\n";
+
+    private static void AppendCsv(StringBuilder text, EventRecord e)
+    {
+        string?[] fields =
+        [
+            e.Seq.ToString(CultureInfo.InvariantCulture), e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, ApiJson.Format(e.At),
+            e.Audit?.Ip, e.Audit?.UserAgent, e.Audit?.CorrelationId, e.PrevHash, e.Hash, e.DataJson,
+        ];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            if (i > 0)
+            {
+                text.Append(',');
+            }
+            text.Append(CsvField(fields[i]));
+        }
+        text.Append("\r\n");
+    }
+
+    // RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes.
+    private static string CsvField(string? value) =>
+        value is null ? "" : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private static string EncodeCursor(long seq) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes("seq:" + seq.ToString(CultureInfo.InvariantCulture)));
+
+    private static bool TryDecodeCursor(string text, out long seq)
+    {
+        seq = 0;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(WebEncoders.Base64UrlDecode(text));
+            return decoded.StartsWith("seq:", StringComparison.Ordinal)
+                && long.TryParse(decoded.AsSpan(4), NumberStyles.None, CultureInfo.InvariantCulture, out seq);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static Result<AuditQuery> ParseQuery(IQueryCollection query, string tenantId, bool paged)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        string? Text(string name) => query[name].ToString() is { Length: > 0 } v ? v : null;
+        var result = new AuditQuery(tenantId) { SubjectId = Text("subject_id"), Actor = Text("actor"), Type = Text("type"), Limit = DefaultLimit };
+        foreach (var (name, set) in new (string, Func<AuditQuery, DateTimeOffset, AuditQuery>)[]
+        {
+            ("from", (q, t) => q with { From = t }),
+            ("to", (q, t) => q with { To = t }),
+        })
+        {
+            if (Text(name) is { } timeText)
+            {
+                if (DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) { result = set(result, time); }
+                else { errors[name] = [$"{name} must be an ISO 8601 time."]; }
+            }
+        }
+        if (paged && Text("limit") is { } limitText)
+        {
+            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { result = result with { Limit = limit }; }
+            else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
+        }
+        if (Text("cursor") is { } cursorText)
+        {
+            if (TryDecodeCursor(cursorText, out var seq)) { result = result with { AfterSeq = seq }; }
+            else { errors["cursor"] = ["cursor is not one this API returned."]; }
+        }
+        return errors.Count > 0 ? DomainError.Validation(errors) : result;
+    }
+}
