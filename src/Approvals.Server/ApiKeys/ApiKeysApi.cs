@@ -29,18 +29,12 @@ public static class ApiKeysApi
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, IApiKeyStore keys, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, IApiKeyStore keys, IIdempotencyStore idempotency, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!caller.IsAdmin)
         {
             return Forbidden();
-        }
-        if (http.Request.Headers.ContainsKey(IdempotencyMiddleware.Header))
-        {
-            // A replay would have to keep the response, and with it the key, in clear: keys are stored only as hashes.
-            return Problems.Result(Problems.Validation(IdempotencyMiddleware.Header,
-                "Creating an API key does not take an Idempotency-Key: its response, which holds the key, is never stored."));
         }
         var body = await JsonBody.ReadAsync<CreateApiKeyBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
@@ -60,7 +54,16 @@ public static class ApiKeysApi
             if (await keys.CreateApiKeyAsync(stored, ct))
             {
                 var dto = new CreatedApiKeyDto(stored.Id, stored.Name, stored.Prefix, stored.Scopes, stored.CreatedBy, stored.CreatedAt, key);
-                return StoredResponse.Json(StatusCodes.Status201Created, dto, ("Location", $"/v1/api-keys/{stored.Id}")).ToResult();
+                var location = ("Location", $"/v1/api-keys/{stored.Id}");
+                if (http.Features.Get<IdempotencyFeature>() is { } replay)
+                {
+                    // Keys are kept only as hashes, so the stored response for a retry leaves the key out:
+                    // a retry gets the same key id (no second key is made), but the secret is shown once.
+                    var redacted = StoredResponse.Json(StatusCodes.Status201Created, dto with { Key = null }, location);
+                    await idempotency.CompleteAsync(replay.Scope, replay.Key, redacted.Status, redacted.Serialize(), ct);
+                    replay.MarkStoredWithStateChange();
+                }
+                return StoredResponse.Json(StatusCodes.Status201Created, dto, location).ToResult();
             }
             if (attempt == PrefixAttempts)
             {
@@ -128,9 +131,9 @@ public sealed record CreateApiKeyBody(string? Name, IReadOnlyList<string>? Scope
 public sealed record ApiKeyDto(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, string CreatedBy,
     DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
-/// <summary>A new key: the only response that ever shows <paramref name="Key"/>.</summary>
+/// <summary>A new key: the only response that ever shows <paramref name="Key"/> (null in an idempotent replay).</summary>
 public sealed record CreatedApiKeyDto(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, string CreatedBy,
-    DateTimeOffset CreatedAt, string Key);
+    DateTimeOffset CreatedAt, string? Key);
 
 /// <summary>The tenant's keys, newest first.</summary>
 public sealed record ApiKeyListDto(IReadOnlyList<ApiKeyDto> Data);

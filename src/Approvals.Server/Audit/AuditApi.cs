@@ -132,8 +132,19 @@ public static class AuditApi
     }
 
     // RFC 4180: quote a field holding a comma, quote or line break, doubling its quotes.
-    private static string CsvField(string? value) =>
-        value is null ? "" : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    private static string CsvField(string? value)
+    {
+        if (value is null)
+        {
+            return "";
+        }
+        // A cell a spreadsheet would read as a formula (=, +, -, @, tab, CR) is defused with a leading quote.
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 
     private static string EncodeCursor(long seq) => WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes("seq:" + seq.ToString(CultureInfo.InvariantCulture)));
 

@@ -110,6 +110,39 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     }
 
     [StoreFact]
+    public async Task Create_WithAnIdempotencyKey_RetryGetsTheSameKeyIdWithoutTheSecret_AndMakesNoSecondKey()
+    {
+        var key = $"create-key-{Guid.NewGuid():N}";
+        async Task<Reply> CreateAsync()
+        {
+            var idempotent = new IdempotentCredential(Admin, key);
+            return await Api.PostAsync("/v1/api-keys", idempotent, KeyBody("deploy bot", "approvals:read"));
+        }
+
+        var first = await CreateAsync();
+        var retry = await CreateAsync();
+
+        Assert.True(first.Status == HttpStatusCode.Created, first.ToString());
+        Assert.True(retry.Status == HttpStatusCode.Created, retry.ToString());
+        Assert.Equal("true", retry.Header("Idempotent-Replayed"));
+        Assert.Equal(Str(first.Json, "id"), Str(retry.Json, "id"));
+        Assert.NotNull(Str(first.Json, "key"));
+        Assert.Null(retry.Json["key"]);
+        var list = await Api.GetAsync("/v1/api-keys", Admin);
+        Assert.Single(list.Json["data"]!.AsArray());
+    }
+
+    /// <summary>A person's token plus an Idempotency-Key header.</summary>
+    private sealed record IdempotentCredential(Person By, string Key) : Credential
+    {
+        public override void Apply(HttpRequestMessage request)
+        {
+            By.Apply(request);
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", Key);
+        }
+    }
+
+    [StoreFact]
     public async Task Create_UnknownOrNoScopesOrNoName_Returns400()
     {
         AssertProblem(await Api.PostAsync("/v1/api-keys", Admin, KeyBody("bot", "approvals:read", "approvals:delete")),
