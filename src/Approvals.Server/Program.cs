@@ -15,7 +15,9 @@ using Approvals.Server.Workflows;
 using Approvals.Server.Webhooks;
 using Approvals.Core.Workflows;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings shipped beside the program (appsettings.json) apply wherever it is started from; the
+// data folder stays relative to the working directory.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 if (TokenCommand.Matches(args))
 {
