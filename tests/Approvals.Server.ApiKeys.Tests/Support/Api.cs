@@ -1,29 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Approvals.Server.ApiKeys.Tests.Support;
-
-/// <summary>A response read to the end.</summary>
-public sealed class Reply(HttpStatusCode status, HttpResponseHeaders headers, HttpContentHeaders contentHeaders, string text)
-{
-    public HttpStatusCode Status { get; } = status;
-
-    public string Text { get; } = text;
-
-    public JsonObject Json => JsonNode.Parse(Text) as JsonObject ?? throw new Xunit.Sdk.XunitException($"Expected a JSON object, got: {Text}");
-
-    public string? MediaType => contentHeaders.ContentType?.MediaType;
-
-    public string? Header(string name) =>
-        headers.TryGetValues(name, out var values) || contentHeaders.TryGetValues(name, out values) ? string.Join(",", values) : null;
-
-    /// <summary>The problem's <c>code</c>.</summary>
-    public string? Code => Json["code"]?.GetValue<string>();
-
-    public override string ToString() => $"{(int)Status} {Status}: {Text}";
-}
 
 /// <summary>Sends requests with a given credential.</summary>
 public sealed class Api(HttpClient http)

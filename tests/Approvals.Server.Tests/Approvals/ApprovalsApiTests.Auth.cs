@@ -64,7 +64,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     }
 
     /// <summary>Every call of the section with the given bearer token (or none).</summary>
-    private async Task<List<ApiResponse>> CallEveryEndpointAsync(string id, string? token)
+    private async Task<List<Reply>> CallEveryEndpointAsync(string id, string? token)
     {
         var body = NewRequest().ToJsonString();
         return

@@ -72,7 +72,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     {
         var created = await Api.PostAsync("/v1/approvals", Requester, NewRequest());
         var id = Str(created.Json["id"])!;
-        var responses = new List<ApiResponse>
+        var responses = new List<Reply>
         {
             created,
             await Api.GetAsync(PathOf(id), Requester),

@@ -151,8 +151,8 @@ public abstract partial class ApprovalsApiTests<TFixture>
         var id = await CreateIdAsync();
         var before = await TenantSnapshotAsync();
         var nested = string.Concat(Enumerable.Repeat("{\"a\":", 200)) + "1" + new string('}', 200);
-        var responses = new List<(string What, ApiResponse Response)>();
-        async Task SendAsync(string what, Func<Task<ApiResponse>> send) => responses.Add((what, await send()));
+        var responses = new List<(string What, Reply Response)>();
+        async Task SendAsync(string what, Func<Task<Reply>> send) => responses.Add((what, await send()));
 
         foreach (var (what, body) in new[]
         {

@@ -85,16 +85,16 @@ public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixtu
     protected async Task<string> CreateIdAsync(JsonObject? body = null, TestUser? by = null) =>
         Str((await CreateApprovalAsync(body, by))["id"])!;
 
-    protected Task<ApiResponse> ApproveAsync(string id, TestUser by, string? note = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> ApproveAsync(string id, TestUser by, string? note = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/approve", by, note is null ? new JsonObject() : new JsonObject { ["note"] = note }, headers);
 
-    protected Task<ApiResponse> RejectAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> RejectAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/reject", by, reason is null ? new JsonObject() : new JsonObject { ["reason"] = reason }, headers);
 
-    protected Task<ApiResponse> CancelAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> CancelAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/cancel", by, reason is null ? new JsonObject() : new JsonObject { ["reason"] = reason }, headers);
 
-    protected Task<ApiResponse> ExtendAsync(string id, TestUser by, DateTimeOffset expiresAt, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> ExtendAsync(string id, TestUser by, DateTimeOffset expiresAt, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/extend", by, new JsonObject { ["expires_at"] = Iso(expiresAt) }, headers);
 
     /// <summary>The approval as GET returns it now (fails unless 200).</summary>
@@ -116,7 +116,7 @@ public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixtu
     }
 
     /// <summary>Asserts an RFC 9457 problem with the given status and code; returns its body.</summary>
-    protected static JsonObject AssertProblem(ApiResponse response, HttpStatusCode status, string code)
+    protected static JsonObject AssertProblem(Reply response, HttpStatusCode status, string code)
     {
         Assert.True(response.Status == status, $"expected {(int)status} {code}, got {response}");
         Assert.Equal("application/problem+json", response.MediaType);
@@ -128,7 +128,7 @@ public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixtu
     }
 
     /// <summary>Asserts a 400 validation_error whose <c>errors</c> name <paramref name="field"/>.</summary>
-    protected static JsonObject AssertValidationError(ApiResponse response, string field)
+    protected static JsonObject AssertValidationError(Reply response, string field)
     {
         var problem = AssertProblem(response, HttpStatusCode.BadRequest, "validation_error");
         Assert.Equal(400, problem["status"]!.GetValue<int>());

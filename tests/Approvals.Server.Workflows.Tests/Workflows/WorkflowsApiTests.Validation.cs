@@ -122,6 +122,6 @@ public abstract partial class WorkflowsApiTests<TServer>
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Ops.Token);
         using var response = await Server.Client.SendAsync(request);
 
-        AssertProblem(await Support.Reply.ReadAsync(response), HttpStatusCode.BadRequest, "validation_error");
+        AssertProblem(await Reply.ReadAsync(response), HttpStatusCode.BadRequest, "validation_error");
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -5,18 +6,34 @@ using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Approvals.Server.Tests.Support;
+namespace Approvals.Testing.Http;
 
-/// <summary>A person calling the API: the claims their token carries.</summary>
-public sealed record TestUser(string Id, string Name, string Tenant, IReadOnlyList<string> Roles, int? ApprovalLevel = null)
+/// <summary>Whoever a token is minted for: the claims it carries.</summary>
+public interface ITokenSubject
 {
-    /// <summary>A valid HS256 token for this user, minted by <see cref="TestTokens"/>.</summary>
+    string Id { get; }
+
+    string Name { get; }
+
+    string Tenant { get; }
+
+    IReadOnlyList<string> Roles { get; }
+
+    /// <summary>The <c>approval_level</c> claim, when there is one.</summary>
+    int? ApprovalLevel => null;
+}
+
+/// <summary>A person calling the API, as their token describes them.</summary>
+public sealed record Caller(string Id, string Name, string Tenant, IReadOnlyList<string> Roles) : ITokenSubject
+{
+    /// <summary>A valid HS256 token for this person.</summary>
     public string Token => TestTokens.Mint(this);
 }
 
 /// <summary>
-/// Mints tokens independently of the server's own token command: HS256 over the fixed test key
-/// (configured as <c>Approvals:Auth:SigningKey</c>), issuer and audience <c>approvals</c>.
+/// Mints tokens the way an identity provider would, independently of the server's own token command:
+/// HS256 over a fixed test key (configured as <c>Approvals:Auth:SigningKey</c>), issuer and audience
+/// <c>approvals</c>, claims sub/name/role/tenant (and approval_level when given).
 /// Every way of minting a token the server must refuse lives here too.
 /// </summary>
 public static class TestTokens
@@ -30,10 +47,11 @@ public static class TestTokens
     /// <summary>The key as the server is configured with it (base64 of ≥ 32 bytes is used as bytes).</summary>
     public static string KeySetting { get; } = Convert.ToBase64String(KeyBytes);
 
-    public static string Mint(TestUser user) => Mint(user, SecurityAlgorithms.HmacSha256);
+    /// <summary>A valid HS256 token for <paramref name="subject"/>.</summary>
+    public static string Mint(ITokenSubject subject) => Mint(subject, SecurityAlgorithms.HmacSha256);
 
     /// <summary>A token with everything right except what the arguments change.</summary>
-    public static string Mint(TestUser user, string algorithm, byte[]? key = null, string issuer = Issuer, string audience = Audience,
+    public static string Mint(ITokenSubject subject, string algorithm, byte[]? key = null, string issuer = Issuer, string audience = Audience,
         DateTime? notBefore = null, DateTime? expires = null)
     {
         var now = DateTime.UtcNow;
@@ -42,7 +60,7 @@ public static class TestTokens
         {
             Issuer = issuer,
             Audience = audience,
-            Subject = new ClaimsIdentity(Claims(user)),
+            Subject = new ClaimsIdentity(Claims(subject)),
             IssuedAt = issuedAt,
             NotBefore = issuedAt,
             Expires = expires ?? now.AddHours(1),
@@ -51,7 +69,7 @@ public static class TestTokens
     }
 
     /// <summary>An unsigned token (<c>"alg": "none"</c>) with otherwise valid claims.</summary>
-    public static string MintUnsigned(TestUser user)
+    public static string MintUnsigned(ITokenSubject subject)
     {
         var now = DateTimeOffset.UtcNow;
         var header = new JsonObject { ["alg"] = "none", ["typ"] = "JWT" };
@@ -59,10 +77,10 @@ public static class TestTokens
         {
             ["iss"] = Issuer,
             ["aud"] = Audience,
-            ["sub"] = user.Id,
-            ["name"] = user.Name,
-            ["role"] = new JsonArray([.. user.Roles.Select(r => (JsonNode)JsonValue.Create(r))]),
-            ["tenant"] = user.Tenant,
+            ["sub"] = subject.Id,
+            ["name"] = subject.Name,
+            ["role"] = new JsonArray([.. subject.Roles.Select(r => (JsonNode)JsonValue.Create(r))]),
+            ["tenant"] = subject.Tenant,
             ["iat"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
             ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
             ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
@@ -70,13 +88,13 @@ public static class TestTokens
         return $"{Base64Url(header.ToJsonString())}.{Base64Url(payload.ToJsonString())}.";
     }
 
-    private static List<Claim> Claims(TestUser user)
+    private static List<Claim> Claims(ITokenSubject subject)
     {
-        var claims = new List<Claim> { new("sub", user.Id), new("name", user.Name), new("tenant", user.Tenant) };
-        claims.AddRange(user.Roles.Select(role => new Claim("role", role)));
-        if (user.ApprovalLevel is { } level)
+        var claims = new List<Claim> { new("sub", subject.Id), new("name", subject.Name), new("tenant", subject.Tenant) };
+        claims.AddRange(subject.Roles.Select(role => new Claim("role", role)));
+        if (subject.ApprovalLevel is { } level)
         {
-            claims.Add(new Claim("approval_level", level.ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
+            claims.Add(new Claim("approval_level", level.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
         }
         return claims;
     }
