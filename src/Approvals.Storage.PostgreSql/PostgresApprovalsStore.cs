@@ -616,24 +616,7 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             sql.Append(" AND created_at < @created_before");
             command.Parameters.Add(Time("created_before", before));
         }
-        if (query.After is { } cursor)
-        {
-            // A row comparison, which PostgreSQL matches against the (…, created_at DESC, id DESC) indexes.
-            sql.Append(" AND (created_at, id) < (@cursor_at, @cursor_id)");
-            command.Parameters.Add(Time("cursor_at", cursor.CreatedAt));
-            command.Parameters.Add(Text("cursor_id", cursor.Id));
-        }
-        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
-        command.CommandText = sql.ToString();
-
-        var states = new List<ApprovalState>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            states.Add(ApprovalStateJson.Deserialize(reader.GetString(0)));
-        }
-        return Paging.ToPage(states, query.Limit);
+        return Paging.ToPage(await ReadPageAsync(command, sql, query.After, query.Limit, ApprovalStateJson.Deserialize, cancellationToken), query.Limit);
     }
 
     // Counts read the counters SaveAsync keeps (O(1)), not a scan of the tenant's rows.
@@ -667,23 +650,34 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             sql.Append(" AND status = @status");
             command.Parameters.Add(Text("status", WorkflowStateMachine.Wire(status)));
         }
-        if (query.After is { } cursor)
+        return Paging.ToPage(await ReadPageAsync(command, sql, query.After, query.Limit, WorkflowStateJson.Deserialize, cancellationToken), query.Limit);
+    }
+
+    /// <summary>
+    /// The keyset tail every newest-first list shares: after the cursor, ordered, one row more than
+    /// the page (it only tells that a next page exists), each row's state JSON deserialized.
+    /// </summary>
+    private static async Task<List<T>> ReadPageAsync<T>(NpgsqlCommand command, StringBuilder sql, PageCursor? after, int limit,
+        Func<string, T> deserialize, CancellationToken cancellationToken)
+    {
+        if (after is { } cursor)
         {
+            // A row comparison, which PostgreSQL matches against the (…, created_at DESC, id DESC) indexes.
             sql.Append(" AND (created_at, id) < (@cursor_at, @cursor_id)");
             command.Parameters.Add(Time("cursor_at", cursor.CreatedAt));
             command.Parameters.Add(Text("cursor_id", cursor.Id));
         }
         sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", query.Limit + 1));
+        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit + 1));
         command.CommandText = sql.ToString();
 
-        var states = new List<WorkflowState>();
+        var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            states.Add(WorkflowStateJson.Deserialize(reader.GetString(0)));
+            rows.Add(deserialize(reader.GetString(0)));
         }
-        return Paging.ToPage(states, query.Limit);
+        return rows;
     }
 
     // ---- consumer checkpoints ----

@@ -86,14 +86,7 @@ internal sealed class WorkflowActor(string id, WorkflowActorContext context)
     {
         var previous = _current?.State;
         var state = transition.State;
-        var chain = _current?.ChainHead;
-        var events = new List<EventRecord>(transition.Events.Count);
-        foreach (var e in transition.Events)
-        {
-            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, state.TenantId, state.Id, now, chain, Events.RequestAudit.Current);
-            events.Add(sealedEvent);
-            chain = sealedEvent.Hash;
-        }
+        var events = EventSealing.SealAll(transition.Events, state.TenantId, state.Id, now, _current?.ChainHead);
         var key = ActorKey.ForWorkflow(state.Id);
         var timers = new List<TimerChange>(2);
         if (state.WakeAt != previous?.WakeAt)
