@@ -53,7 +53,10 @@ public sealed class ActorHost<TActor> : IDisposable where TActor : class
         {
             while (true)
             {
-                var activation = _activations.GetOrAdd(id, static (key, host) => new Activation(host._activate(key)) { LastUsed = host._clock.GetTimestamp() }, this);
+                // GetOrAdd may build a losing Activation under contention; the actor itself is only created
+                // by the stored one, on its first turn, so there is exactly one actor per active id.
+                var activation = _activations.GetOrAdd(id, static (key, host) =>
+                    new Activation(new Lazy<TActor>(() => host._activate(key))) { LastUsed = host._clock.GetTimestamp() }, this);
                 EvictIfOverLimit();
                 await activation.Gate.WaitAsync(cancellationToken);
                 try
@@ -64,7 +67,7 @@ public sealed class ActorHost<TActor> : IDisposable where TActor : class
                         continue;
                     }
                     activation.LastUsed = _clock.GetTimestamp();
-                    var result = await turn(activation.Actor, cancellationToken);
+                    var result = await turn(activation.Actor.Value, cancellationToken);
                     refusal = (result as IOutcome)?.ErrorCode;
                     return result;
                 }
@@ -148,9 +151,9 @@ public sealed class ActorHost<TActor> : IDisposable where TActor : class
         _activations.Clear();
     }
 
-    private sealed class Activation(TActor actor)
+    private sealed class Activation(Lazy<TActor> actor)
     {
-        public TActor Actor { get; } = actor;
+        public Lazy<TActor> Actor { get; } = actor;
         public SemaphoreSlim Gate { get; } = new(1, 1);
         public long LastUsed { get; set; }
         public bool Deactivated { get; set; }
