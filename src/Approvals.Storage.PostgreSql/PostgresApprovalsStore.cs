@@ -137,9 +137,28 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             .ThenBy(i => writes[i].Key.Id, StringComparer.Ordinal)
             .ToArray();
         var outcomes = new WriteOutcome[writes.Count];
-        var counts = new StatusCounts();
-
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await SaveInTransactionAsync(connection, writes, order, outcomes, cancellationToken);
+        }
+        catch (PostgresException) when (connection.State == System.Data.ConnectionState.Open)
+        {
+            // When a statement of a batch fails, the server skips the rest of the batch, including the
+            // Describe of statements Npgsql is auto-preparing in it; Npgsql 10 then keeps them as
+            // prepared without their row description, and the next batch on this connection fails
+            // with "unexpected backend message DataRow". Forget every prepared statement of this
+            // connection so the next use prepares them afresh.
+            connection.UnprepareAll();
+            throw;
+        }
+        return outcomes;
+    }
+
+    private async Task SaveInTransactionAsync(NpgsqlConnection connection, IReadOnlyList<StateWrite> writes, int[] order, WriteOutcome[] outcomes,
+        CancellationToken cancellationToken)
+    {
+        var counts = new StatusCounts();
         var changeChannel = await ChangeChannelAsync(connection, cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -231,7 +250,6 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return outcomes;
     }
 
     private static NpgsqlBatchCommand ApprovalCommand(ApprovalWrite write)

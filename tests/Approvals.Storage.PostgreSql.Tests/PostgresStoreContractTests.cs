@@ -37,6 +37,16 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     }
 
     [PostgresFact]
+    public async Task Save_BatchWithANulInText_FailsWhole_AndLeavesEveryConnectionUsable() =>
+        // PostgreSQL text cannot hold U+0000; the gateway refuses it, so only a bug gets one this far,
+        // and then it must cost that batch alone, never a pooled connection.
+        await AssertFailedBatchesLeaveStoreUsableAsync(bad =>
+        [
+            Create(NewApproval(bad.Id + "_twin"), [NewEvent(NewApproval(bad.Id + "_twin"), null)]),
+            Create(bad with { Title = "bad\u0000title" }, [NewEvent(bad, null)]),
+        ]);
+
+    [PostgresFact]
     public async Task ReadAfter_NeverSkipsAnEventThatCommitsLateWithALowerSeq()
     {
         var a = NewApproval("apr_a");

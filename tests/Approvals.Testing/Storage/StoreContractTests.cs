@@ -306,6 +306,39 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Save_FailedBatch_KeepsNothingOfIt_AndLeavesEveryConnectionUsable() =>
+        await AssertFailedBatchesLeaveStoreUsableAsync(bad =>
+        {
+            // One event id used twice in a batch: the database refuses it on any backend.
+            var first = NewEvent(bad, null);
+            return [Create(NewApproval(bad.Id + "_twin"), [first]), Create(bad, [first])];
+        });
+
+    /// <summary>
+    /// Batches the database refuses fail whole, keep nothing, and leave every pooled connection
+    /// usable: the writes that follow commit and read back normally.
+    /// </summary>
+    protected async Task AssertFailedBatchesLeaveStoreUsableAsync(Func<ApprovalState, StateWrite[]> failingBatch)
+    {
+        for (var round = 0; round < 8; round++)
+        {
+            var bad = NewApproval($"apr_bad{round}");
+            await Assert.ThrowsAnyAsync<Exception>(() => Store.SaveAsync(failingBatch(bad), None));
+            Assert.Null(await Store.LoadApprovalAsync(bad.Id, None));
+            Assert.Null(await Store.LoadApprovalAsync(bad.Id + "_twin", None));
+        }
+
+        var writes = Enumerable.Range(0, 16).Select(i => NewApproval($"apr_ok{i:D2}")).ToList();
+        await Task.WhenAll(writes.Select(s => SaveCommittedAsync(Create(s, [NewEvent(s, null)]))));
+        foreach (var state in writes)
+        {
+            Assert.Equal(state.Title, (await Store.LoadApprovalAsync(state.Id, None))!.State.Title);
+        }
+        Assert.Equal(16, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(16, (await Store.ReadAfterAsync(0, 100, None)).Count);
+    }
+
+    [StoreFact]
     public async Task Save_ConcurrentUpdatesAtOneVersion_ExactlyOneCommits()
     {
         var created = NewApproval("apr_1");
