@@ -14,6 +14,7 @@ using Approvals.Server.Storage;
 using Approvals.Server.Workflows;
 using Approvals.Server.Webhooks;
 using Approvals.Core.Workflows;
+using Microsoft.Extensions.Options;
 
 // Settings shipped beside the program (appsettings.json) apply wherever it is started from; the
 // data folder stays relative to the working directory.
@@ -63,6 +64,7 @@ app.UseStatusCodePages(async context =>
         ? Problems.NotFound("No such resource.")
         : Problems.ForStatus(status, $"The request was refused with HTTP {status}."));
 });
+app.UseMiddleware<RequestTextGuard>();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<IdempotencyMiddleware>();
@@ -77,11 +79,16 @@ app.MapApiKeysApi();
 app.MapWebhooksApi();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
-if (app.Services.GetRequiredService<TokenKey>().KeptInDataFolder)
+var keptInDataFolder = app.Services.GetRequiredService<TokenKey>().KeptInDataFolder;
+var dataFolder = Path.GetFullPath(app.Services.GetRequiredService<IOptions<ServerOptions>>().Value.DataFolder);
+app.Lifetime.ApplicationStarted.Register(() =>
 {
-    app.Lifetime.ApplicationStarted.Register(() => app.Logger.LogInformation(
-        "Approvals is running. Get a token with: dotnet run --project src/Approvals.Server -- token --sub alice --role reviewer"));
-}
+    app.Logger.LogInformation("Approvals is running. Data folder: {DataFolder}", dataFolder);
+    if (keptInDataFolder)
+    {
+        app.Logger.LogInformation("Get a token with: dotnet run --project src/Approvals.Server -- token --sub alice --role reviewer");
+    }
+});
 
 app.Run();
 return 0;

@@ -65,20 +65,10 @@ public static class ApprovalValidation
         }
 
         var contextJson = "{}";
-        if (request.Context is { } context && context.ValueKind != JsonValueKind.Null)
+        if (request.Context is { ValueKind: not JsonValueKind.Null } context
+            && StoredJson.TryCanonicalize(context, "context", options.MaxContextBytes, objectOnly: true, out contextJson) is { } contextError)
         {
-            if (context.ValueKind != JsonValueKind.Object)
-            {
-                Add("context", "context must be a JSON object.");
-            }
-            else
-            {
-                contextJson = EventHasher.Canonicalize(JsonNode.Parse(context.GetRawText()));
-                if (Encoding.UTF8.GetByteCount(contextJson) > options.MaxContextBytes)
-                {
-                    Add("context", $"context must be at most {options.MaxContextBytes / 1024} KiB.");
-                }
-            }
+            Add("context", contextError);
         }
 
         var expiresAt = now + options.DefaultExpiry;

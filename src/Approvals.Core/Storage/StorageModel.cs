@@ -143,7 +143,8 @@ public sealed record PageCursor(DateTimeOffset CreatedAt, string Id)
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
             if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks || parts[1].Length == 0)
+                || ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks || parts[1].Length == 0
+                || !InputText.IsClean(parts[1]))
             {
                 return false;
             }

@@ -32,20 +32,10 @@ public static class WorkflowPlan
         }
 
         var inputJson = "{}";
-        if (request.Input is { } input && input.ValueKind != JsonValueKind.Null)
+        if (request.Input is { ValueKind: not JsonValueKind.Null } input
+            && StoredJson.TryCanonicalize(input, "input", approvalOptions.MaxContextBytes, objectOnly: true, out inputJson) is { } inputError)
         {
-            if (input.ValueKind != JsonValueKind.Object)
-            {
-                Add("input", "input must be a JSON object.");
-            }
-            else
-            {
-                inputJson = Events.EventHasher.Canonicalize(System.Text.Json.Nodes.JsonNode.Parse(input.GetRawText()));
-                if (System.Text.Encoding.UTF8.GetByteCount(inputJson) > approvalOptions.MaxContextBytes)
-                {
-                    Add("input", $"input must be at most {approvalOptions.MaxContextBytes / 1024} KiB.");
-                }
-            }
+            Add("input", inputError);
         }
 
         var steps = new List<PlanStep>();

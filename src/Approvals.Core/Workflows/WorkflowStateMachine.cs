@@ -180,7 +180,7 @@ public static class WorkflowStateMachine
             {
                 ["step"] = step.Id,
                 ["run"] = runNumber,
-                ["input"] = JsonNode.Parse(_state.InputJson),
+                ["input"] = StoredJson.Parse(_state.InputJson),
                 ["timeout_at"] = _state.WakeAt is { } at ? EventHasher.FormatTime(at) : null,
             });
             return Done();

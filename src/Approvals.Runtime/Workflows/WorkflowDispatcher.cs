@@ -4,6 +4,7 @@ using Approvals.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Approvals.Core;
 
 namespace Approvals.Runtime.Workflows;
 
@@ -63,7 +64,7 @@ public sealed class WorkflowDispatcher(IEventLog log, ICheckpointStore checkpoin
         }
         var deliveries = events
             .Where(e => EventTypes.ApprovalTerminal.Contains(e.Type))
-            .Select(e => (Event: e, WorkflowId: JsonNode.Parse(e.DataJson)?["workflow_id"]?.GetValue<string>()))
+            .Select(e => (Event: e, WorkflowId: StoredJson.Parse(e.DataJson)?["workflow_id"]?.GetValue<string>()))
             .Where(d => d.WorkflowId is not null);
         // Different workflows in parallel; one workflow's deliveries in log order.
         await Parallel.ForEachAsync(deliveries.GroupBy(d => d.WorkflowId!), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },

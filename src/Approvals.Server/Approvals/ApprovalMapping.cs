@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Server.Http;
+using Approvals.Core;
 
 namespace Approvals.Server.Approvals;
 
@@ -22,7 +23,7 @@ public static class ApprovalMapping
         RiskScore = s.RiskScore,
         RiskLevel = WireNames.Of(s.RiskLevel),
         RequiredApprovalLevel = s.RequiredApprovalLevel,
-        Context = JsonNode.Parse(s.ContextJson) as JsonObject ?? [],
+        Context = StoredJson.Parse(s.ContextJson) as JsonObject ?? [],
         RequestedBy = s.RequestedBy,
         AgentId = s.AgentId,
         SessionId = s.SessionId,

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Approvals.Core.Events;
+using Approvals.Core;
 
 namespace Approvals.Server.Audit;
 
@@ -9,7 +10,7 @@ public sealed record AuditEntryDto(
     string? Ip, string? UserAgent, string? CorrelationId, string? PrevHash, string Hash)
 {
     public static AuditEntryDto From(EventRecord e) =>
-        new(e.Id, e.Seq, e.Type, e.TenantId, e.SubjectId, e.Actor, e.At, JsonNode.Parse(e.DataJson),
+        new(e.Id, e.Seq, e.Type, e.TenantId, e.SubjectId, e.Actor, e.At, StoredJson.Parse(e.DataJson),
             e.Audit?.Ip, e.Audit?.UserAgent, e.Audit?.CorrelationId, e.PrevHash, e.Hash);
 }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Approvals.Core.Events;
+using Approvals.Core;
 
 namespace Approvals.Server.Events;
 
@@ -7,5 +8,5 @@ namespace Approvals.Server.Events;
 public sealed record EventDto(string Id, long Seq, string Type, string TenantId, string SubjectId, string Actor, DateTimeOffset At, JsonNode? Data)
 {
     public static EventDto From(EventRecord e) =>
-        new(e.Id, e.Seq, e.Type, e.TenantId, e.SubjectId, e.Actor, e.At, JsonNode.Parse(e.DataJson));
+        new(e.Id, e.Seq, e.Type, e.TenantId, e.SubjectId, e.Actor, e.At, StoredJson.Parse(e.DataJson));
 }

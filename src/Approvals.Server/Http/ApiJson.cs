@@ -7,6 +7,13 @@ namespace Approvals.Server.Http;
 /// <summary>The wire JSON: snake_case names, UTC times with a Z, strict numbers.</summary>
 public static class ApiJson
 {
+    /// <summary>
+    /// How deep JSON is read and written. Responses embed stored values (at most
+    /// <c>StoredJson.MaxDepth</c> deep, older ones deeper) inside their envelopes, and a response must
+    /// never fail to write; a request's stored values are held to their own, lower limit.
+    /// </summary>
+    public const int MaxDepth = 256;
+
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
@@ -14,6 +21,7 @@ public static class ApiJson
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.PropertyNameCaseInsensitive = false;
+        options.MaxDepth = MaxDepth;
         options.Converters.Add(new UtcTimeConverter());
         return options;
     }

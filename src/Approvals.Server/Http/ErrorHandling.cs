@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Approvals.Contracts;
 using Approvals.Runtime.Approvals;
 using Microsoft.AspNetCore.Diagnostics;
@@ -8,7 +7,9 @@ namespace Approvals.Server.Http;
 /// <summary>
 /// The one place exceptions become problems: bad input that escaped the endpoints (a body over the
 /// limit, a malformed request) is a 4xx; lost write races are 503 with Retry-After; anything else
-/// is a 500 whose detail says nothing internal.
+/// is a 500 whose detail says nothing internal. Bodies are parsed by <see cref="JsonBody"/>, which
+/// turns every bad input into a 400 value, so a JsonException reaching here is the server's own
+/// failure (a response it could not write), never the client's.
 /// </summary>
 public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -20,7 +21,6 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Problems.Create(ErrorCodes.PayloadTooLarge, "The request body is larger than allowed."),
             BadHttpRequestException bad => Problems.Validation("request", bad.Message),
-            JsonException json => Problems.Validation("body", json.Message),
             ConcurrencyConflictException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
             _ => null,
         };

@@ -25,6 +25,10 @@ public static class JsonBody
         {
             return DomainError.Validation("body", "The body must be JSON (Content-Type: application/json).");
         }
+        if (BodyText.Inspect(bytes) is { } refusal)
+        {
+            return refusal;
+        }
         try
         {
             var value = JsonSerializer.Deserialize<T>(bytes, ApiJson.Options);

@@ -4,6 +4,7 @@ using Approvals.Contracts;
 using Approvals.Core.Workflows;
 using Approvals.Server.Approvals;
 using Approvals.Server.Http;
+using Approvals.Core;
 
 namespace Approvals.Server.Workflows;
 
@@ -65,8 +66,8 @@ public static class WorkflowMapping
             Timeout = p.Timeout is { } t ? XmlConvert.ToString(t) : null,
         }).ToList(),
         s.History.Select(r => new StepRunDto(r.Run, r.Step, r.Outcome is { } o ? Outcome(o) : null, r.ApprovalId, r.StartedAt, r.EndedAt,
-            r.OutputJson is null ? null : JsonNode.Parse(r.OutputJson), r.Error)).ToList(),
-        JsonNode.Parse(s.InputJson) as JsonObject ?? [],
+            r.OutputJson is null ? null : StoredJson.Parse(r.OutputJson), r.Error)).ToList(),
+        StoredJson.Parse(s.InputJson) as JsonObject ?? [],
         s.PendingApprovalId,
         approvals,
         s.WakeAt,

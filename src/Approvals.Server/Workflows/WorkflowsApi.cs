@@ -18,6 +18,8 @@ namespace Approvals.Server.Workflows;
 /// <summary>The "Workflows" section of API.md.</summary>
 public static class WorkflowsApi
 {
+    private const int MaxOutputBytes = 64 * 1024;
+
     private const int MaxLimit = 100;
 
     public static RouteGroupBuilder MapWorkflowsApi(this IEndpointRouteBuilder routes)
@@ -147,11 +149,11 @@ public static class WorkflowsApi
         string? output = null;
         if (body.Value!.Output is { ValueKind: not JsonValueKind.Null } given)
         {
-            output = EventHasher.Canonicalize(System.Text.Json.Nodes.JsonNode.Parse(given.GetRawText()));
-            if (output.Length > 64 * 1024)
+            if (StoredJson.TryCanonicalize(given, "output", MaxOutputBytes, objectOnly: false, out var canonical) is { } error)
             {
-                return Problems.Result(Problems.Validation("output", "output must be at most 64 KiB."));
+                return Problems.Result(Problems.Validation("output", error));
             }
+            output = canonical;
         }
         return await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, true, output, null, http.Caller()), ct);
     }

@@ -11,8 +11,8 @@ public sealed class Reply(HttpStatusCode status, HttpResponseHeaders headers, Ht
 
     public string Text { get; } = text;
 
-    /// <summary>The body as a JSON object (fails the test when it is not one).</summary>
-    public JsonObject Json => JsonNode.Parse(Text) as JsonObject
+    /// <summary>The body as a JSON object (fails the test when it is not one), however deep the server wrote it.</summary>
+    public JsonObject Json => JsonNode.Parse(Text, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = 256 }) as JsonObject
         ?? throw new Xunit.Sdk.XunitException($"Expected a JSON object, got: {Text}");
 
     public string? MediaType => contentHeaders.ContentType?.MediaType;
