@@ -13,7 +13,8 @@ export APPROVALS_TEST_POSTGRES
 
 dotnet build Approvals.sln -c Release -nologo -clp:ErrorsOnly
 
-# One test assembly at a time (-m:1): the timing tests measure Approvals, not a neighbour's load.
+# One test assembly at a time (-m:1): several servers and PostgreSQL schemas at once would only
+# slow a 2-core machine down. No test asserts a latency, so a busy machine cannot fail them.
 log=$(mktemp)
 status=0
 dotnet test Approvals.sln -c Release --no-build -m:1 -nologo "$@" 2>&1 | tee "$log" || status=$?
