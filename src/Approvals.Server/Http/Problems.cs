@@ -45,7 +45,6 @@ public static class Problems
         var problem = Create(error.Code, error.Detail);
         if (error.CurrentStatus is { } status)
         {
-            problem.Extensions["status"] = WireNames.Of(status);
             problem.Extensions["current_status"] = WireNames.Of(status);
         }
         if (error.CurrentVersion is { } version)
@@ -105,9 +104,10 @@ public static class Problems
     }
 
     /// <summary>
-    /// The body of a problem. API.md wants an <c>already_resolved</c> body to carry the request's
-    /// current <c>status</c>; the contract wins over RFC 9457's numeric <c>status</c> there (the HTTP
-    /// status line still says 409, and <c>current_status</c> repeats the value for clarity).
+    /// The body of a problem. <c>status</c> is always the HTTP status number (RFC 9457), so any
+    /// problem reader (a .NET <c>ProblemDetails</c>, a generated client) reads every error; the
+    /// request's own state travels as <c>current_status</c>. Extensions come after the standard
+    /// members and never replace one.
     /// </summary>
     public static string Serialize(ProblemDetails problem)
     {
@@ -120,7 +120,7 @@ public static class Problems
         };
         foreach (var (key, value) in problem.Extensions)
         {
-            body[key] = value;
+            body.TryAdd(key, value);
         }
         return JsonSerializer.Serialize(body, ApiJson.Options);
     }

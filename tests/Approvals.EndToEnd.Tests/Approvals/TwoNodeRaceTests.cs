@@ -97,7 +97,7 @@ public sealed class TwoNodeRaceTests(ITestOutputHelper output)
             }
             foreach (var (call, response) in perRequest.Where(o => o.Response.Status != HttpStatusCode.OK))
             {
-                if (response.Status != HttpStatusCode.Conflict || response.Code != "already_resolved" || response.Text("status") != winningStatus)
+                if (response.Status != HttpStatusCode.Conflict || response.Code != "already_resolved" || response.Text("current_status") != winningStatus)
                 {
                     problems.Add($"{id}: reviewer {call.Reviewer} on {call.Node.Name} got {response} (winner: {winningStatus})");
                 }

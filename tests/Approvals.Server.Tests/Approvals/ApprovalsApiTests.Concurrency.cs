@@ -101,7 +101,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
         Assert.Single(responses, r => r.Status == HttpStatusCode.OK);
         var loser = Assert.Single(responses, r => r.Status != HttpStatusCode.OK);
         var winner = Str((await GetApprovalAsync(id))["status"]);
-        Assert.Equal(winner, Str(AssertProblem(loser, HttpStatusCode.Conflict, "already_resolved")["status"]));
+        Assert.Equal(winner, Str(AssertProblem(loser, HttpStatusCode.Conflict, "already_resolved")["current_status"]));
         Assert.Equal(2, (await GetApprovalAsync(id))["version"]!.GetValue<long>());
     }
 }

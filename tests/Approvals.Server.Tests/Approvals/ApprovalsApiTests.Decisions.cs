@@ -103,7 +103,8 @@ public abstract partial class ApprovalsApiTests<TFixture>
 
         var problem = AssertProblem(await ApproveAsync(id, Manager), HttpStatusCode.Conflict, "already_resolved");
 
-        Assert.Equal("rejected", Str(problem["status"]));
+        Assert.Equal("rejected", Str(problem["current_status"]));
+        Assert.Equal(409, problem["status"]!.GetValue<int>());
         Assert.True(JsonNode.DeepEquals(before, await GetApprovalAsync(id)));
     }
 
@@ -115,7 +116,8 @@ public abstract partial class ApprovalsApiTests<TFixture>
 
         var problem = AssertProblem(await RejectAsync(id, Manager), HttpStatusCode.Conflict, "already_resolved");
 
-        Assert.Equal("approved", Str(problem["status"]));
+        Assert.Equal("approved", Str(problem["current_status"]));
+        Assert.Equal(409, problem["status"]!.GetValue<int>());
     }
 
     [StoreFact]
@@ -131,7 +133,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
             await ExtendAsync(id, Requester, DateTimeOffset.UtcNow.AddDays(2)),
         })
         {
-            Assert.Equal("cancelled", Str(AssertProblem(response, HttpStatusCode.Conflict, "already_resolved")["status"]));
+            Assert.Equal("cancelled", Str(AssertProblem(response, HttpStatusCode.Conflict, "already_resolved")["current_status"]));
         }
         Assert.True(JsonNode.DeepEquals(before, await GetApprovalAsync(id)));
     }

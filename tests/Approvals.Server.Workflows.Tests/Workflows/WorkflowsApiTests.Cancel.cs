@@ -62,7 +62,7 @@ public abstract partial class WorkflowsApiTests<TServer>
         await WaitForApprovalStatusAsync(Str(approval, "id")!, "cancelled");
         var decided = AssertProblem(await DecideAsync(id, "approve"), HttpStatusCode.Conflict, "already_resolved");
 
-        Assert.Equal("cancelled", Str(decided, "status"));
+        Assert.Equal("cancelled", Str(decided, "current_status"));
         Assert.Equal("cancelled", Str(await GetAsync(id), "status"));
     }
 }

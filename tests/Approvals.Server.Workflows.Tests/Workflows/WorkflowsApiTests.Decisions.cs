@@ -84,10 +84,10 @@ public abstract partial class WorkflowsApiTests<TServer>
 
         // At once (the decision may not have reached the workflow yet) and once it has: the same answer.
         var atOnce = AssertProblem(await DecideAsync(id, "reject", SecondReviewer), HttpStatusCode.Conflict, "already_resolved");
-        Assert.Equal("approved", Str(atOnce, "status"));
+        Assert.Equal("approved", Str(atOnce, "current_status"));
         await WaitForStatusAsync(id, "waiting_task", "execute");
         var later = AssertProblem(await DecideAsync(id, "approve", SecondReviewer), HttpStatusCode.Conflict, "already_resolved");
-        Assert.Equal("approved", Str(later, "status"));
+        Assert.Equal("approved", Str(later, "current_status"));
     }
 
     [StoreFact]
