@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -14,12 +15,13 @@ public sealed record PolicyDto(
     IReadOnlyList<string>? ApproverRoles = null,
     IReadOnlyList<string>? Approvers = null,
     bool? AllowSelfApproval = null,
-    string? OnExpiry = null);
+    [property: AllowedValues("expire", "reject", "approve", "escalate")] string? OnExpiry = null);
 
 /// <summary>Body of <c>POST /v1/approvals</c>.</summary>
 public sealed record CreateApprovalRequest
 {
     /// <summary>Required, 1–200 characters.</summary>
+    [Required]
     public string? Title { get; init; }
     /// <summary>Free text shown to deciders.</summary>
     public string? Summary { get; init; }
@@ -32,6 +34,7 @@ public sealed record CreateApprovalRequest
     /// <summary>Classification of the data involved.</summary>
     public string? DataClassification { get; init; }
     /// <summary>0–100; default 0.</summary>
+    [Range(0, 100)]
     public int? RiskScore { get; init; }
     /// <summary>Any JSON object of at most 64 KiB.</summary>
     public JsonElement? Context { get; init; }
@@ -57,6 +60,7 @@ public sealed record ApprovalDto
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
+    [AllowedValues("pending", "approved", "rejected", "expired", "cancelled")]
     public required string Status { get; init; }
     public required string Title { get; init; }
     public string? Summary { get; init; }
@@ -65,6 +69,7 @@ public sealed record ApprovalDto
     public string? ResourceScope { get; init; }
     public string? DataClassification { get; init; }
     public int RiskScore { get; init; }
+    [AllowedValues("low", "medium", "high", "critical")]
     public required string RiskLevel { get; init; }
     public int RequiredApprovalLevel { get; init; }
     public JsonObject? Context { get; init; }
@@ -93,8 +98,10 @@ public sealed record EventDto(
 public sealed record WorkflowStepDto
 {
     /// <summary>Unique within the plan.</summary>
+    [Required]
     public string? Id { get; init; }
     /// <summary><c>approval</c> or <c>task</c>.</summary>
+    [Required, AllowedValues("approval", "task")]
     public string? Type { get; init; }
     /// <summary>For approval steps: the body of <c>POST /v1/approvals</c>.</summary>
     public CreateApprovalRequest? Approval { get; init; }
@@ -112,9 +119,11 @@ public sealed record WorkflowStepDto
 public sealed record CreateWorkflowRequest
 {
     /// <summary>Required, 1–200 characters.</summary>
+    [Required]
     public string? Name { get; init; }
     /// <summary>Any JSON object, handed to workers.</summary>
     public System.Text.Json.JsonElement? Input { get; init; }
     /// <summary>The plan; the first step starts at once.</summary>
+    [Required]
     public IReadOnlyList<WorkflowStepDto>? Steps { get; init; }
 }

@@ -10,6 +10,7 @@ using Approvals.Server.Configuration;
 using Approvals.Server.Events;
 using Approvals.Server.Health;
 using Approvals.Server.Http;
+using Approvals.Server.OpenApi;
 using Approvals.Server.Storage;
 using Approvals.Server.Workflows;
 using Approvals.Server.Webhooks;
@@ -50,7 +51,7 @@ builder.Services.AddApprovalsWebhooks(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddProblemDetails();
-builder.Services.AddOpenApi();
+builder.Services.AddApprovalsOpenApi();
 
 var app = builder.Build();
 
@@ -69,7 +70,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<IdempotencyMiddleware>();
 
-app.MapOpenApi().AllowAnonymous();
+app.MapApprovalsOpenApi();
 app.MapHealthApi();
 app.MapApprovalsApi();
 app.MapWorkflowsApi();

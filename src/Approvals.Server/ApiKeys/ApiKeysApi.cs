@@ -22,10 +22,11 @@ public static class ApiKeysApi
 
     public static RouteGroupBuilder MapApiKeysApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization();
+        // Admins only (403 for anyone else).
+        var group = routes.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization().ProducesProblems(StatusCodes.Status403Forbidden);
         group.MapPost("", CreateAsync).Accepts<CreateApiKeyBody>("application/json").Produces<CreatedApiKeyDto>(StatusCodes.Status201Created);
         group.MapGet("", ListAsync).Produces<ApiKeyListDto>();
-        group.MapDelete("/{id}", RevokeAsync).Produces(StatusCodes.Status204NoContent);
+        group.MapDelete("/{id}", RevokeAsync).Produces(StatusCodes.Status204NoContent).ProducesProblems(StatusCodes.Status404NotFound);
         return group;
     }
 
@@ -125,7 +126,11 @@ public static class ApiKeysApi
 }
 
 /// <summary>The body of <c>POST /v1/api-keys</c>.</summary>
-public sealed record CreateApiKeyBody(string? Name, IReadOnlyList<string>? Scopes);
+public sealed record CreateApiKeyBody(
+    [property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.Description("1–200 characters.")] string? Name,
+    [property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.Description("At least one scope."),
+        System.ComponentModel.DataAnnotations.AllowedValues("approvals:read", "approvals:create", "workflows:read", "workflows:write", "events:read", "admin")]
+    IReadOnlyList<string>? Scopes);
 
 /// <summary>A key as listed: never the key itself.</summary>
 public sealed record ApiKeyDto(string Id, string Name, string Prefix, IReadOnlyList<string> Scopes, string CreatedBy,

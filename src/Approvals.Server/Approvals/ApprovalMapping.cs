@@ -68,10 +68,10 @@ public sealed record ApproveBody(string? Note = null);
 public sealed record ReasonBody(string? Reason = null, string? Note = null);
 
 /// <summary>Body of extend.</summary>
-public sealed record ExtendBody(DateTimeOffset? ExpiresAt = null);
+public sealed record ExtendBody([property: System.ComponentModel.DataAnnotations.Required] DateTimeOffset? ExpiresAt = null);
 
 /// <summary>Body of bulk-approve and bulk-reject.</summary>
-public sealed record BulkBody(IReadOnlyList<string>? Ids = null, string? Note = null, string? Reason = null);
+public sealed record BulkBody([property: System.ComponentModel.DataAnnotations.Required] IReadOnlyList<string>? Ids = null, string? Note = null, string? Reason = null);
 
 /// <summary>One result of a bulk call.</summary>
 public sealed record BulkResultDto(string Id, string? Status, BulkErrorDto? Error);

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using Approvals.Contracts;
 using Approvals.Core;
@@ -7,6 +9,7 @@ using Approvals.Core.Storage;
 using Approvals.Runtime.Approvals;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Approvals.Server.Approvals;
 
@@ -21,21 +24,26 @@ public static class ApprovalsApi
 
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/approvals").WithTags("Approvals").RequireAuthorization();
+        // Every call checks the caller's role or scope (403).
+        var group = routes.MapGroup("/v1/approvals").WithTags("Approvals").RequireAuthorization().ProducesProblems(StatusCodes.Status403Forbidden);
 
-        group.MapPost("", CreateAsync).Accepts<CreateApprovalRequest>("application/json").Produces<ApprovalDto>(StatusCodes.Status201Created);
+        // A command on an approval can find it missing (404), decided (409), at another version (412) or
+        // losing write races until it gives up (503, safe to retry).
+        int[] commandProblems = [StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status503ServiceUnavailable];
+        group.MapPost("", CreateAsync).Accepts<CreateApprovalRequest>("application/json").Produces<ApprovalDto>(StatusCodes.Status201Created)
+            .ProducesProblems(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", ListAsync).Produces<ApprovalListDto>();
         group.MapGet("/count", CountAsync).Produces<Dictionary<string, long>>();
         group.MapPost("/bulk-approve", (HttpContext http, ApprovalService approvals, CancellationToken ct) => BulkAsync(http, approvals, DecisionKind.Approve, ct))
             .Accepts<BulkBody>("application/json").Produces<BulkResponseDto>();
         group.MapPost("/bulk-reject", (HttpContext http, ApprovalService approvals, CancellationToken ct) => BulkAsync(http, approvals, DecisionKind.Reject, ct))
             .Accepts<BulkBody>("application/json").Produces<BulkResponseDto>();
-        group.MapGet("/{id}", GetAsync).Produces<ApprovalDto>();
-        group.MapGet("/{id}/status", StatusAsync).Produces<ApprovalStatusDto>();
-        group.MapPost("/{id}/approve", ApproveAsync).Accepts<ApproveBody>("application/json").Produces<ApprovalDto>();
-        group.MapPost("/{id}/reject", RejectAsync).Accepts<ReasonBody>("application/json").Produces<ApprovalDto>();
-        group.MapPost("/{id}/cancel", CancelAsync).Accepts<ReasonBody>("application/json").Produces<ApprovalDto>();
-        group.MapPost("/{id}/extend", ExtendAsync).Accepts<ExtendBody>("application/json").Produces<ApprovalDto>();
+        group.MapGet("/{id}", GetAsync).Produces<ApprovalDto>().ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/status", StatusAsync).Produces<ApprovalStatusDto>().ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/approve", ApproveAsync).Accepts<ApproveBody>("application/json").Produces<ApprovalDto>().ProducesProblems(commandProblems);
+        group.MapPost("/{id}/reject", RejectAsync).Accepts<ReasonBody>("application/json").Produces<ApprovalDto>().ProducesProblems(commandProblems);
+        group.MapPost("/{id}/cancel", CancelAsync).Accepts<ReasonBody>("application/json").Produces<ApprovalDto>().ProducesProblems(commandProblems);
+        group.MapPost("/{id}/extend", ExtendAsync).Accepts<ExtendBody>("application/json").Produces<ApprovalDto>().ProducesProblems(commandProblems);
         return group;
     }
 
@@ -50,31 +58,35 @@ public static class ApprovalsApi
         return await CommandAsync(http, approvals, id, new ApprovalCommand.Create(id, body.Value!, http.Caller()), null, StatusCodes.Status201Created, ct);
     }
 
-    private static async Task<IResult> ApproveAsync(string id, HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> ApproveAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
+        HttpContext http, ApprovalService approvals, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ApproveBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Approve(http.Caller(), body.Value!.Note), http.Request, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Approve(http.Caller(), body.Value!.Note), ifMatch, StatusCodes.Status200OK, ct)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> RejectAsync(string id, HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> RejectAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
+        HttpContext http, ApprovalService approvals, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ReasonBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Reject(http.Caller(), body.Value!.Reason ?? body.Value.Note), http.Request, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Reject(http.Caller(), body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK, ct)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
+        HttpContext http, ApprovalService approvals, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ReasonBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Cancel(http.Caller(), body.Value!.Reason ?? body.Value.Note), http.Request, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Cancel(http.Caller(), body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK, ct)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> ExtendAsync(string id, HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> ExtendAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
+        HttpContext http, ApprovalService approvals, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ExtendBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
@@ -85,28 +97,23 @@ public static class ApprovalsApi
         {
             return Problems.Result(Problems.Validation("expires_at", "expires_at is required."));
         }
-        return await CommandAsync(http, approvals, id, new ApprovalCommand.Extend(http.Caller(), expiresAt), http.Request, StatusCodes.Status200OK, ct);
+        return await CommandAsync(http, approvals, id, new ApprovalCommand.Extend(http.Caller(), expiresAt), ifMatch, StatusCodes.Status200OK, ct);
     }
 
     /// <summary>
-    /// Runs one command on an approval's actor: If-Match from <paramref name="ifMatchFrom"/>, and the
-    /// response stored with the state change when the request carries an Idempotency-Key.
+    /// Runs one command on an approval's actor: at the version <paramref name="ifMatch"/> names (if any),
+    /// and with the response stored with the state change when the request carries an Idempotency-Key.
     /// </summary>
     private static async Task<IResult> CommandAsync(HttpContext http, ApprovalService approvals, string id, ApprovalCommand command,
-        HttpRequest? ifMatchFrom, int successStatus, CancellationToken ct)
+        string? ifMatch, int successStatus, CancellationToken ct)
     {
-        long? ifMatch = null;
-        if (ifMatchFrom is not null)
+        var version = ETags.ParseIfMatch(ifMatch);
+        if (!version.IsSuccess)
         {
-            var parsed = ETags.ParseIfMatch(ifMatchFrom);
-            if (!parsed.IsSuccess)
-            {
-                return Problems.Result(parsed.Error!);
-            }
-            ifMatch = parsed.Value;
+            return Problems.Result(version.Error!);
         }
         var idempotency = http.Features.Get<IdempotencyFeature>();
-        var options = new CommandOptions(ifMatch, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state, successStatus)));
+        var options = new CommandOptions(version.Value, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state, successStatus)));
         var result = await approvals.SendAsync(id, command, options, ct);
         if (!result.IsSuccess)
         {
@@ -127,20 +134,21 @@ public static class ApprovalsApi
         return result.IsSuccess ? ApprovalMapping.Response(result.Value!).ToResult() : Problems.Result(result.Error!);
     }
 
-    private static async Task<IResult> StatusAsync(string id, HttpContext http, ApprovalService approvals, ApprovalChanges changes, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> StatusAsync(string id,
+        [FromQuery(Name = "wait"), Description("Seconds (0–60) to hold a pending request until it changes."), RegularExpression("^[0-9]+$")] string? wait,
+        HttpContext http, ApprovalService approvals, ApprovalChanges changes, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
         }
-        var waitText = http.Request.Query["wait"].ToString();
-        var wait = 0;
-        if (waitText.Length > 0 && (!int.TryParse(waitText, NumberStyles.None, CultureInfo.InvariantCulture, out wait) || wait > MaxWaitSeconds))
+        var waitSeconds = 0;
+        if (wait is { Length: > 0 } && (!int.TryParse(wait, NumberStyles.None, CultureInfo.InvariantCulture, out waitSeconds) || waitSeconds > MaxWaitSeconds))
         {
             return Problems.Result(Problems.Validation("wait", $"wait must be a whole number of seconds from 0 to {MaxWaitSeconds}."));
         }
-        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(wait);
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(waitSeconds);
         var result = await approvals.GetAsync(id, caller, ct);
         // Hold a pending request until it changes (woken by this node's actors or the change feed) or the wait ends.
         while (result is { IsSuccess: true, Value.Status: ApprovalStatus.Pending } && clock.GetUtcNow() < deadline)
@@ -161,14 +169,14 @@ public static class ApprovalsApi
         return StoredResponse.Json(StatusCodes.Status200OK, result.Value!.ToStatusDto(), ("ETag", ETags.Format(result.Value!.Version))).ToResult();
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IApprovalQueries queries, CancellationToken ct)
+    private static async Task<IResult> ListAsync([AsParameters] ApprovalListParameters parameters, HttpContext http, IApprovalQueries queries, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
         }
-        var parsed = ParseListQuery(http.Request.Query, caller.TenantId);
+        var parsed = ParseListQuery(parameters, caller.TenantId);
         if (!parsed.IsSuccess)
         {
             return Problems.Result(parsed.Error!);
@@ -177,24 +185,26 @@ public static class ApprovalsApi
         return StoredResponse.Json(StatusCodes.Status200OK, new ApprovalListDto(page.Items.Select(a => a.ToDto()).ToList(), page.Next?.Encode())).ToResult();
     }
 
-    private static async Task<IResult> CountAsync(HttpContext http, IApprovalQueries queries, CancellationToken ct)
+    private static async Task<IResult> CountAsync(
+        [FromQuery(Name = "status"), Description("Count only this status; without it, a count per status."), AllowedValues("pending", "approved", "rejected", "expired", "cancelled")] string? status,
+        HttpContext http, IApprovalQueries queries, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
         }
-        var statusText = http.Request.Query["status"].ToString();
+        var statusText = status ?? "";
         if (statusText.Length == 0)
         {
             var counts = await queries.CountByStatusAsync(caller.TenantId, ct);
             return StoredResponse.Json(StatusCodes.Status200OK, counts.ToDictionary(c => WireNames.Of(c.Key), c => c.Value)).ToResult();
         }
-        if (!WireNames.TryParseStatus(statusText, out var status))
+        if (!WireNames.TryParseStatus(statusText, out var parsed))
         {
             return Problems.Result(Problems.Validation("status", "status must be one of pending, approved, rejected, expired, cancelled."));
         }
-        var count = await queries.CountAsync(caller.TenantId, status, ct);
+        var count = await queries.CountAsync(caller.TenantId, parsed, ct);
         return StoredResponse.Json(StatusCodes.Status200OK, new Dictionary<string, long> { ["count"] = count }).ToResult();
     }
 
@@ -231,11 +241,11 @@ public static class ApprovalsApi
         _ => true,
     };
 
-    private static Result<ApprovalQuery> ParseListQuery(IQueryCollection query, string tenantId)
+    private static Result<ApprovalQuery> ParseListQuery(ApprovalListParameters query, string tenantId)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var result = new ApprovalQuery(tenantId);
-        string? Text(string name) => query[name].ToString() is { Length: > 0 } v ? v : null;
+        string? Text(string name) => query.Get(name) is { Length: > 0 } v ? v : null;
 
         if (Text("status") is { } statusText)
         {
@@ -272,4 +282,35 @@ public static class ApprovalsApi
         }
         return errors.Count > 0 ? DomainError.Validation(errors) : result;
     }
+}
+
+/// <summary>
+/// The query of <c>GET /v1/approvals</c>. Every value is bound as text so that a bad one is a 400 naming
+/// it (<c>ParseListQuery</c>), never a binding failure; the attributes describe them for the OpenAPI document.
+/// </summary>
+public sealed record ApprovalListParameters(
+    [property: FromQuery(Name = "status"), Description("Only requests in this status."), AllowedValues("pending", "approved", "rejected", "expired", "cancelled")] string? Status,
+    [property: FromQuery(Name = "risk_level"), Description("Only requests of this risk level."), AllowedValues("low", "medium", "high", "critical")] string? RiskLevel,
+    [property: FromQuery(Name = "agent_id"), Description("Only requests filed for this agent.")] string? AgentId,
+    [property: FromQuery(Name = "requested_by"), Description("Only requests filed by this principal id.")] string? RequestedBy,
+    [property: FromQuery(Name = "workflow_id"), Description("Only requests of this workflow.")] string? WorkflowId,
+    [property: FromQuery(Name = "created_after"), Description("Only requests created after this ISO 8601 time.")] string? CreatedAfter,
+    [property: FromQuery(Name = "created_before"), Description("Only requests created before this ISO 8601 time.")] string? CreatedBefore,
+    [property: FromQuery(Name = "limit"), Description("Page size, 1–100 (default 20)."), RegularExpression("^[0-9]+$")] string? Limit,
+    [property: FromQuery(Name = "cursor"), Description("The next_cursor of the previous page.")] string? Cursor)
+{
+    /// <summary>A value by its query name.</summary>
+    public string? Get(string name) => name switch
+    {
+        "status" => Status,
+        "risk_level" => RiskLevel,
+        "agent_id" => AgentId,
+        "requested_by" => RequestedBy,
+        "workflow_id" => WorkflowId,
+        "created_after" => CreatedAfter,
+        "created_before" => CreatedBefore,
+        "limit" => Limit,
+        "cursor" => Cursor,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a parameter of this query."),
+    };
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,6 +8,7 @@ using Approvals.Core.Events;
 using Approvals.Core.Storage;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Approvals.Server.Audit;
@@ -20,22 +23,26 @@ public static class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization();
+        // Admins only (403 for anyone else).
+        var group = routes.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization().ProducesProblems(StatusCodes.Status403Forbidden);
         group.MapGet("", ListAsync).Produces<AuditListDto>();
-        group.MapGet("/export", ExportAsync).Produces(StatusCodes.Status200OK, contentType: "application/x-ndjson");
+        // One entry per line: JSON (format=jsonl, the default) or CSV rows under a header (format=csv).
+        group.MapGet("/export", ExportAsync).Produces<string>(StatusCodes.Status200OK, "application/x-ndjson", "text/csv");
         group.MapGet("/verify", VerifyAsync).Produces<VerifyDto>();
         return group;
     }
 
     /// <summary>A page of the tenant's events matching the filters, oldest first (the cursor moves forward in log order).</summary>
-    private static async Task<IResult> ListAsync(HttpContext http, IAuditLog log, CancellationToken ct)
+    private static async Task<IResult> ListAsync([AsParameters] AuditFilterParameters filters,
+        [FromQuery(Name = "limit"), Description("Page size, 1–500 (default 50)."), RegularExpression("^[0-9]+$")] string? limit,
+        HttpContext http, IAuditLog log, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!caller.IsAdmin)
         {
             return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
         }
-        var parsed = ParseQuery(http.Request.Query, caller.TenantId, paged: true);
+        var parsed = ParseQuery(filters, limit, caller.TenantId);
         if (!parsed.IsSuccess)
         {
             return Problems.Result(parsed.Error!);
@@ -46,19 +53,21 @@ public static class AuditApi
     }
 
     /// <summary>Every matching event, streamed page by page (memory stays flat however long the trail).</summary>
-    private static async Task<IResult> ExportAsync(HttpContext http, IAuditLog log, CancellationToken ct)
+    private static async Task<IResult> ExportAsync([AsParameters] AuditFilterParameters filters,
+        [FromQuery(Name = "format"), Description("jsonl (default) or csv."), AllowedValues("jsonl", "csv")] string? format,
+        HttpContext http, IAuditLog log, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!caller.IsAdmin)
         {
             return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
         }
-        var format = http.Request.Query["format"].ToString() is { Length: > 0 } f ? f : "jsonl";
+        format = format is { Length: > 0 } ? format : "jsonl";
         if (format is not ("jsonl" or "csv"))
         {
             return Problems.Result(Problems.Validation("format", "format must be jsonl or csv."));
         }
-        var parsed = ParseQuery(http.Request.Query, caller.TenantId, paged: false);
+        var parsed = ParseQuery(filters, null, caller.TenantId);
         if (!parsed.IsSuccess)
         {
             return Problems.Result(parsed.Error!);
@@ -163,10 +172,11 @@ public static class AuditApi
         }
     }
 
-    private static Result<AuditQuery> ParseQuery(IQueryCollection query, string tenantId, bool paged)
+    /// <summary>The filters (and, for a page, its size: <paramref name="limit"/>) as a query; every bad value is a 400 naming it.</summary>
+    private static Result<AuditQuery> ParseQuery(AuditFilterParameters query, string? limit, string tenantId)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        string? Text(string name) => query[name].ToString() is { Length: > 0 } v ? v : null;
+        string? Text(string name) => (name == "limit" ? limit : query.Get(name)) is { Length: > 0 } v ? v : null;
         var result = new AuditQuery(tenantId) { SubjectId = Text("subject_id"), Actor = Text("actor"), Type = Text("type"), Limit = DefaultLimit };
         foreach (var (name, set) in new (string, Func<AuditQuery, DateTimeOffset, AuditQuery>)[]
         {
@@ -180,9 +190,9 @@ public static class AuditApi
                 else { errors[name] = [$"{name} must be an ISO 8601 time."]; }
             }
         }
-        if (paged && Text("limit") is { } limitText)
+        if (Text("limit") is { } limitText)
         {
-            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { result = result with { Limit = limit }; }
+            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= MaxLimit) { result = result with { Limit = size }; }
             else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
         }
         if (Text("cursor") is { } cursorText)
@@ -192,4 +202,29 @@ public static class AuditApi
         }
         return errors.Count > 0 ? DomainError.Validation(errors) : result;
     }
+}
+
+/// <summary>
+/// The filters of the audit list and export, bound as text so that a bad value is a 400 naming it; the
+/// attributes describe them for the OpenAPI document.
+/// </summary>
+public sealed record AuditFilterParameters(
+    [property: FromQuery(Name = "subject_id"), Description("Only events of this approval or workflow.")] string? SubjectId,
+    [property: FromQuery(Name = "actor"), Description("Only events caused by this principal id.")] string? Actor,
+    [property: FromQuery(Name = "type"), Description("Only events of this type, such as approval.approved.")] string? Type,
+    [property: FromQuery(Name = "from"), Description("Only events at or after this ISO 8601 time.")] string? From,
+    [property: FromQuery(Name = "to"), Description("Only events up to this ISO 8601 time.")] string? To,
+    [property: FromQuery(Name = "cursor"), Description("The next_cursor of the previous page.")] string? Cursor)
+{
+    /// <summary>A value by its query name.</summary>
+    public string? Get(string name) => name switch
+    {
+        "subject_id" => SubjectId,
+        "actor" => Actor,
+        "type" => Type,
+        "from" => From,
+        "to" => To,
+        "cursor" => Cursor,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a parameter of this query."),
+    };
 }

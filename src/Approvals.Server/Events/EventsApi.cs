@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text;
 using System.Text.Json;
 using Approvals.Core.Principals;
@@ -5,6 +6,7 @@ using Approvals.Core.Storage;
 using Approvals.Runtime.Events;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Events;
@@ -15,7 +17,7 @@ public static class EventsApi
     public static RouteGroupBuilder MapEventsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/v1/events").WithTags("Events").RequireAuthorization();
-        group.MapGet("", StreamAsync).Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        group.MapGet("", StreamAsync).Produces<string>(StatusCodes.Status200OK, "text/event-stream").ProducesProblems(StatusCodes.Status403Forbidden);
         return group;
     }
 
@@ -26,21 +28,24 @@ public static class EventsApi
     /// that event. The log is the source of truth: a wake-up (this node's commits, other nodes' notices)
     /// only says when to read it again.
     /// </summary>
-    private static async Task<IResult> StreamAsync(HttpContext http, IAuditLog log, IOptions<EventStreamOptions> options, TimeProvider clock,
-        CancellationToken ct)
+    private static async Task<IResult> StreamAsync(
+        [FromQuery(Name = "types"), Description("Event types to send, comma-separated or repeated; * matches any run of characters (approval.*).")] string[]? types,
+        [FromHeader(Name = "Last-Event-ID"), Description("Resume right after this event (the id of the last one received).")] string? lastEventIdHeader,
+        [FromQuery(Name = "last_event_id"), Description("As Last-Event-ID, for clients that cannot set headers.")] string? lastEventIdQuery,
+        HttpContext http, IAuditLog log, IOptions<EventStreamOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MaySubscribe(caller))
         {
             return Problems.Result(Problems.Forbidden("Subscribing to events needs a role or the events:read scope."));
         }
-        var filter = EventTypeFilter.Parse(http.Request.Query["types"]);
+        var filter = EventTypeFilter.Parse(types ?? []);
         if (filter is null)
         {
             return Problems.Result(Problems.Validation("types", "types must be comma-separated event types, where * matches any run of characters."));
         }
         long after;
-        var lastEventId = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : http.Request.Query["last_event_id"].ToString();
+        var lastEventId = lastEventIdHeader is { Length: > 0 } header ? header : lastEventIdQuery ?? "";
         if (lastEventId.Length > 0)
         {
             // An id we do not know (mistyped, or another tenant's) is refused rather than taken as "from the

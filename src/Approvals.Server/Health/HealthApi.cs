@@ -1,4 +1,5 @@
 using Approvals.Core.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Approvals.Server.Health;
 
@@ -7,12 +8,16 @@ public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/health/live", () => Results.Ok(new { status = "live" })).AllowAnonymous().WithTags("Health");
-        routes.MapGet("/health/ready", async (IApprovalsStore store, CancellationToken ct) =>
-            await store.IsReachableAsync(ct)
-                ? Results.Ok(new { status = "ready" })
-                : Results.Json(new { status = "storage unreachable" }, statusCode: StatusCodes.Status503ServiceUnavailable))
+        routes.MapGet("/health/live", () => TypedResults.Ok(new HealthDto("live"))).AllowAnonymous().WithTags("Health");
+        routes.MapGet("/health/ready", async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> (IApprovalsStore store, CancellationToken ct) =>
+                await store.IsReachableAsync(ct)
+                    ? TypedResults.Ok(new HealthDto("ready"))
+                    : TypedResults.Json(new HealthDto("storage unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable))
+            .Produces<HealthDto>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous().WithTags("Health");
         return routes;
     }
 }
+
+/// <summary>The answer of a health check: <c>live</c>, <c>ready</c> or what is wrong.</summary>
+public sealed record HealthDto(string Status);

@@ -22,6 +22,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 255;
+
+    /// <summary>Which requests take an Idempotency-Key (the OpenAPI document shows the header on exactly these).</summary>
+    public static bool AppliesTo(string method) => HttpMethods.IsPost(method);
 
     // A reservation older than this whose owner never completed it died before its state change
     // committed (the two commit together), so running the request again is safe.
@@ -33,14 +37,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
     public async Task InvokeAsync(HttpContext http)
     {
         var key = http.Request.Headers[Header].ToString();
-        if (!HttpMethods.IsPost(http.Request.Method) || key.Length == 0 || PrincipalMapping.FromClaims(http.User) is not { } caller)
+        if (!AppliesTo(http.Request.Method) || key.Length == 0 || PrincipalMapping.FromClaims(http.User) is not { } caller)
         {
             await next(http);
             return;
         }
-        if (key.Length > 255)
+        if (key.Length > MaxKeyLength)
         {
-            await Problems.Write(http, Problems.Validation(Header, "Idempotency-Key must be 1 to 255 characters."));
+            await Problems.Write(http, Problems.Validation(Header, $"Idempotency-Key must be 1 to {MaxKeyLength} characters."));
             return;
         }
 

@@ -111,18 +111,19 @@ public static class Problems
     /// </summary>
     public static string Serialize(ProblemDetails problem)
     {
-        var body = new Dictionary<string, object?>
+        var extensions = problem.Extensions;
+        var body = new ApiProblem(problem.Type ?? "about:blank", problem.Title ?? "", problem.Status ?? 500, problem.Detail ?? "",
+            extensions.TryGetValue("code", out var code) && code is string text ? text : $"http_{problem.Status ?? 500}")
         {
-            ["type"] = problem.Type,
-            ["title"] = problem.Title,
-            ["status"] = problem.Status,
-            ["detail"] = problem.Detail,
+            Errors = extensions.TryGetValue("errors", out var errors) ? (IReadOnlyDictionary<string, string[]>?)errors : null,
+            CurrentStatus = extensions.TryGetValue("current_status", out var current) ? (string?)current : null,
+            Etag = extensions.TryGetValue("etag", out var etag) ? (string?)etag : null,
         };
-        foreach (var (key, value) in problem.Extensions)
-        {
-            body.TryAdd(key, value);
-        }
-        return JsonSerializer.Serialize(body, ApiJson.Options);
+        var unknown = extensions.Keys.Except(["code", "errors", "current_status", "etag"]).FirstOrDefault();
+        // A new member belongs in ApiProblem, where the OpenAPI document sees it.
+        return unknown is null
+            ? JsonSerializer.Serialize(body, ApiJson.Options)
+            : throw new InvalidOperationException($"The problem member '{unknown}' is not part of {nameof(ApiProblem)}.");
     }
 
     private sealed class ProblemResult(ProblemDetails problem) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult

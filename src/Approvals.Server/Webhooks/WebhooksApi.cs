@@ -17,13 +17,14 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooksApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireAuthorization();
+        // Admins only (403 for anyone else).
+        var group = routes.MapGroup("/v1/webhooks").WithTags("Webhooks").RequireAuthorization().ProducesProblems(StatusCodes.Status403Forbidden);
         group.MapPost("", CreateAsync).Accepts<CreateWebhookRequest>("application/json").Produces<CreatedWebhookDto>(StatusCodes.Status201Created);
         group.MapGet("", ListAsync).Produces<WebhookListDto>();
-        group.MapGet("/{id}", GetAsync).Produces<WebhookDto>();
-        group.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent);
-        group.MapGet("/{id}/deliveries", ListDeliveriesAsync).Produces<WebhookDeliveryListDto>();
-        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync).Produces(StatusCodes.Status202Accepted);
+        group.MapGet("/{id}", GetAsync).Produces<WebhookDto>().ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", DeleteAsync).Produces(StatusCodes.Status204NoContent).ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapGet("/{id}/deliveries", ListDeliveriesAsync).Produces<WebhookDeliveryListDto>().ProducesProblems(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/deliveries/{deliveryId}/redeliver", RedeliverAsync).Produces(StatusCodes.Status202Accepted).ProducesProblems(StatusCodes.Status404NotFound);
         return group;
     }
 

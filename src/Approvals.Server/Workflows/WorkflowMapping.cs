@@ -35,7 +35,7 @@ public sealed record StepRunDto(int Run, string Step, string? Outcome, string? A
 public sealed record WorkflowListDto(IReadOnlyList<WorkflowDto> Data, string? NextCursor);
 
 /// <summary>Body of <c>POST /v1/workflows/{id}/approval</c>.</summary>
-public sealed record WorkflowApprovalBody(string? Action = null, string? Note = null);
+public sealed record WorkflowApprovalBody([property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.DataAnnotations.AllowedValues("approve", "reject")] string? Action = null, string? Note = null);
 
 /// <summary>Body of a task step's complete.</summary>
 public sealed record CompleteTaskBody(System.Text.Json.JsonElement? Output = null);

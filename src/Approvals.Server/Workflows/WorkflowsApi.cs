@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using Approvals.Contracts;
@@ -12,6 +14,7 @@ using Approvals.Runtime.Workflows;
 using Approvals.Server.Approvals;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Approvals.Server.Workflows;
 
@@ -24,14 +27,21 @@ public static class WorkflowsApi
 
     public static RouteGroupBuilder MapWorkflowsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/workflows").WithTags("Workflows").RequireAuthorization();
-        group.MapPost("", CreateAsync).Accepts<CreateWorkflowRequest>("application/json").Produces<WorkflowDto>(StatusCodes.Status201Created);
+        // Every call checks the caller's role or scope (403).
+        var group = routes.MapGroup("/v1/workflows").WithTags("Workflows").RequireAuthorization().ProducesProblems(StatusCodes.Status403Forbidden);
+        // A command on a workflow can find it missing (404), in a state that refuses it (409), at another
+        // version (412) or losing write races until it gives up (503, safe to retry).
+        int[] commandProblems = [StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status412PreconditionFailed, StatusCodes.Status503ServiceUnavailable];
+        group.MapPost("", CreateAsync).Accepts<CreateWorkflowRequest>("application/json").Produces<WorkflowDto>(StatusCodes.Status201Created)
+            .ProducesProblems(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", ListAsync).Produces<WorkflowListDto>();
-        group.MapGet("/{id}", GetAsync).Produces<WorkflowDto>();
-        group.MapPost("/{id}/approval", DecideApprovalAsync).Accepts<WorkflowApprovalBody>("application/json").Produces<ApprovalDto>();
-        group.MapPost("/{id}/steps/{step}/complete", CompleteTaskAsync).Accepts<CompleteTaskBody>("application/json").Produces<WorkflowDto>();
-        group.MapPost("/{id}/steps/{step}/fail", FailTaskAsync).Accepts<FailTaskBody>("application/json").Produces<WorkflowDto>();
-        group.MapPost("/{id}/cancel", CancelAsync).Accepts<CancelWorkflowBody>("application/json").Produces<WorkflowDto>();
+        group.MapGet("/{id}", GetAsync).Produces<WorkflowDto>().ProducesProblems(StatusCodes.Status404NotFound);
+        // The approval it waits on decides as the approval calls do (no If-Match: the caller knows no approval version).
+        group.MapPost("/{id}/approval", DecideApprovalAsync).Accepts<WorkflowApprovalBody>("application/json").Produces<ApprovalDto>()
+            .ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict, StatusCodes.Status503ServiceUnavailable);
+        group.MapPost("/{id}/steps/{step}/complete", CompleteTaskAsync).Accepts<CompleteTaskBody>("application/json").Produces<WorkflowDto>().ProducesProblems(commandProblems);
+        group.MapPost("/{id}/steps/{step}/fail", FailTaskAsync).Accepts<FailTaskBody>("application/json").Produces<WorkflowDto>().ProducesProblems(commandProblems);
+        group.MapPost("/{id}/cancel", CancelAsync).Accepts<CancelWorkflowBody>("application/json").Produces<WorkflowDto>().ProducesProblems(commandProblems);
         return group;
     }
 
@@ -67,7 +77,8 @@ public static class WorkflowsApi
             : Problems.Result(result.Error!);
     }
 
-    private static async Task<IResult> ListAsync(HttpContext http, IWorkflowQueries queries, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> ListAsync([AsParameters] WorkflowListParameters parameters, HttpContext http, IWorkflowQueries queries, ApprovalService approvals,
+        CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
@@ -76,17 +87,17 @@ public static class WorkflowsApi
         }
         var query = new WorkflowQuery(caller.TenantId);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (http.Request.Query["status"].ToString() is { Length: > 0 } statusText)
+        if (parameters.Status is { Length: > 0 } statusText)
         {
             if (WorkflowStateMachine.TryParse(statusText, out var status)) { query = query with { Status = status }; }
             else { errors["status"] = ["status must be one of active, waiting_approval, waiting_task, delayed, completed, failed, cancelled."]; }
         }
-        if (http.Request.Query["limit"].ToString() is { Length: > 0 } limitText)
+        if (parameters.Limit is { Length: > 0 } limitText)
         {
             if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { query = query with { Limit = limit }; }
             else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
         }
-        if (http.Request.Query["cursor"].ToString() is { Length: > 0 } cursorText)
+        if (parameters.Cursor is { Length: > 0 } cursorText)
         {
             if (PageCursor.TryDecode(cursorText, out var cursor)) { query = query with { After = cursor }; }
             else { errors["cursor"] = ["cursor is not one this API returned."]; }
@@ -139,7 +150,8 @@ public static class WorkflowsApi
         return ApprovalMapping.Response(result.Value!).ToResult();
     }
 
-    private static async Task<IResult> CompleteTaskAsync(string id, string step, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    private static async Task<IResult> CompleteTaskAsync(string id, string step,
+        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, WorkflowService workflows, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CompleteTaskBody>(http.Request, required: false, ct);
         if (!body.IsSuccess)
@@ -155,35 +167,38 @@ public static class WorkflowsApi
             }
             output = canonical;
         }
-        return await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, true, output, null, http.Caller()), ct);
+        return await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, true, output, null, http.Caller()), ifMatch, ct);
     }
 
-    private static async Task<IResult> FailTaskAsync(string id, string step, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    private static async Task<IResult> FailTaskAsync(string id, string step,
+        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, WorkflowService workflows, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<FailTaskBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, false, null, body.Value!.Error, http.Caller()), ct)
+            ? await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, false, null, body.Value!.Error, http.Caller()), ifMatch, ct)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> CancelAsync(string id, HttpContext http, WorkflowService workflows, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
+        HttpContext http, WorkflowService workflows, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CancelWorkflowBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, workflows, id, new WorkflowCommand.Cancel(http.Caller(), body.Value!.Reason), ct)
+            ? await CommandAsync(http, workflows, id, new WorkflowCommand.Cancel(http.Caller(), body.Value!.Reason), ifMatch, ct)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext http, WorkflowService workflows, string id, WorkflowCommand command, CancellationToken ct)
+    private static async Task<IResult> CommandAsync(HttpContext http, WorkflowService workflows, string id, WorkflowCommand command, string? ifMatch,
+        CancellationToken ct)
     {
-        var ifMatch = ETags.ParseIfMatch(http.Request);
-        if (!ifMatch.IsSuccess)
+        var version = ETags.ParseIfMatch(ifMatch);
+        if (!version.IsSuccess)
         {
-            return Problems.Result(ifMatch.Error!);
+            return Problems.Result(version.Error!);
         }
         var idempotency = http.Features.Get<IdempotencyFeature>();
         var result = await workflows.SendAsync(id, command, ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])), ifMatch.Value);
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])), version.Value);
         if (!result.IsSuccess)
         {
             return Problems.Result(result.Error!);
@@ -228,3 +243,13 @@ public static class WorkflowsApi
         _ => true,
     };
 }
+
+/// <summary>
+/// The query of <c>GET /v1/workflows</c>, bound as text so that a bad value is a 400 naming it; the
+/// attributes describe it for the OpenAPI document.
+/// </summary>
+public sealed record WorkflowListParameters(
+    [property: FromQuery(Name = "status"), Description("Only workflows in this status."),
+        AllowedValues("active", "waiting_approval", "waiting_task", "delayed", "completed", "failed", "cancelled")] string? Status,
+    [property: FromQuery(Name = "limit"), Description("Page size, 1–100 (default 20)."), RegularExpression("^[0-9]+$")] string? Limit,
+    [property: FromQuery(Name = "cursor"), Description("The next_cursor of the previous page.")] string? Cursor);

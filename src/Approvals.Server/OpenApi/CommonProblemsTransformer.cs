@@ -1,0 +1,24 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Approvals.Server.OpenApi;
+
+/// <summary>
+/// The problems any operation can meet before or around its handler: a malformed request (400, from
+/// <see cref="Http.ProblemExceptionHandler"/>) and, where a body is read, one over the size limit (413).
+/// Endpoint-specific problems are declared on the endpoints themselves.
+/// </summary>
+public sealed class CommonProblemsTransformer : IOpenApiOperationTransformer
+{
+    public async Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        await ProblemResponses.AddAsync(operation, context, StatusCodes.Status400BadRequest,
+            "the request is invalid (validation_error, with the messages per field in errors).", cancellationToken);
+        // Every POST body is read through the size limit, even where the endpoint itself takes none (idempotency hashes it).
+        if (HttpMethods.IsPost(context.Description.HttpMethod ?? ""))
+        {
+            await ProblemResponses.AddAsync(operation, context, StatusCodes.Status413PayloadTooLarge,
+                "the body is larger than allowed (payload_too_large).", cancellationToken);
+        }
+    }
+}
