@@ -5,8 +5,9 @@ namespace Approvals.Server.OpenApi;
 
 /// <summary>
 /// The problems any operation can meet before or around its handler: a malformed request (400, from
-/// <see cref="Http.ProblemExceptionHandler"/>) and, where a body is read, one over the size limit (413).
-/// Endpoint-specific problems are declared on the endpoints themselves.
+/// <see cref="Http.ProblemExceptionHandler"/>), where a body is read one over the size limit (413), and
+/// where the endpoint accepts a body type (<c>Accepts</c>) a body of another content type, which routing
+/// refuses before the handler (415). Endpoint-specific problems are declared on the endpoints themselves.
 /// </summary>
 public sealed class CommonProblemsTransformer : IOpenApiOperationTransformer
 {
@@ -19,6 +20,11 @@ public sealed class CommonProblemsTransformer : IOpenApiOperationTransformer
         {
             await ProblemResponses.AddAsync(operation, context, StatusCodes.Status413PayloadTooLarge,
                 "the body is larger than allowed (payload_too_large).", cancellationToken);
+        }
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>().Any())
+        {
+            await ProblemResponses.AddAsync(operation, context, StatusCodes.Status415UnsupportedMediaType,
+                "the body is not of a content type the operation accepts (http_415).", cancellationToken);
         }
     }
 }
