@@ -58,11 +58,26 @@ public static class AuthSetup
             }
             jwt.Events = new JwtBearerEvents
             {
+                // A signed token can still name no caller (no sub, an unreadable approval_level): refuse it
+                // here, once, so every endpoint answers 401 and none meets a caller it cannot map.
+                OnTokenValidated = context =>
+                {
+                    if (!PrincipalMapping.TryMap(context.Principal!, out _, out var refusal))
+                    {
+                        context.Fail(new TokenClaimsRefusedException(refusal!));
+                    }
+                    return Task.CompletedTask;
+                },
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
-                    await Problems.Write(context.HttpContext, Problems.Unauthorized(
-                        context.AuthenticateFailure is null ? "A bearer token is required." : "The bearer token is invalid or expired."));
+                    await Problems.Write(context.HttpContext, Problems.Unauthorized(context.AuthenticateFailure switch
+                    {
+                        null => "A bearer token is required.",
+                        // Our own reasons name only a claim; the library's may say more than a client should read.
+                        TokenClaimsRefusedException refused => refused.Message,
+                        _ => "The bearer token is invalid or expired.",
+                    }));
                 },
                 OnForbidden = context => Problems.Write(context.HttpContext, Problems.Forbidden("You may not do this.")),
             };
@@ -71,6 +86,9 @@ public static class AuthSetup
         return services;
     }
 }
+
+/// <summary>A validly signed token whose claims name no caller; the message says which claim is wrong.</summary>
+public sealed class TokenClaimsRefusedException(string message) : Exception(message);
 
 /// <summary>The resolved signing key, shared by token validation and the token command.</summary>
 public sealed class TokenKey

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Xml;
+using Approvals.Core.Approvals;
 using Approvals.Server.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -42,6 +43,12 @@ public static class TokenCommand
         }
         if (string.IsNullOrWhiteSpace(sub) || roles.Count == 0)
         {
+            return Usage();
+        }
+        // The server refuses a token whose approval_level is not 1–4; better to say so than to print one.
+        if (level is not null && !PrincipalMapping.TryParseApprovalLevel(level, out _))
+        {
+            Console.Error.WriteLine($"--level must be a whole number from 1 to {RiskPolicy.MaxLevel}.");
             return Usage();
         }
         var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();

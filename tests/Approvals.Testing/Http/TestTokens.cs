@@ -71,8 +71,27 @@ public static class TestTokens
     /// <summary>An unsigned token (<c>"alg": "none"</c>) with otherwise valid claims.</summary>
     public static string MintUnsigned(ITokenSubject subject)
     {
-        var now = DateTimeOffset.UtcNow;
         var header = new JsonObject { ["alg"] = "none", ["typ"] = "JWT" };
+        return $"{Base64Url(header.ToJsonString())}.{Base64Url(Payload(subject).ToJsonString())}.";
+    }
+
+    /// <summary>
+    /// A correctly signed HS256 token carrying exactly <paramref name="payload"/>: for claims no token
+    /// library would write from typed claims (a missing <c>sub</c>, an <c>approval_level</c> of "abc" or 1.5).
+    /// Start from <see cref="Payload"/> and change what the test is about.
+    /// </summary>
+    public static string MintSigned(JsonObject payload)
+    {
+        var header = new JsonObject { ["alg"] = "HS256", ["typ"] = "JWT" };
+        var signingInput = $"{Base64Url(header.ToJsonString())}.{Base64Url(payload.ToJsonString())}";
+        var signature = HMACSHA256.HashData(KeyBytes, Encoding.ASCII.GetBytes(signingInput));
+        return $"{signingInput}.{Base64UrlEncoder.Encode(signature)}";
+    }
+
+    /// <summary>The payload of a valid token for <paramref name="subject"/>, valid from a minute ago for an hour.</summary>
+    public static JsonObject Payload(ITokenSubject subject)
+    {
+        var now = DateTimeOffset.UtcNow;
         var payload = new JsonObject
         {
             ["iss"] = Issuer,
@@ -85,7 +104,11 @@ public static class TestTokens
             ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
             ["exp"] = now.AddHours(1).ToUnixTimeSeconds(),
         };
-        return $"{Base64Url(header.ToJsonString())}.{Base64Url(payload.ToJsonString())}.";
+        if (subject.ApprovalLevel is { } level)
+        {
+            payload["approval_level"] = level;
+        }
+        return payload;
     }
 
     private static List<Claim> Claims(ITokenSubject subject)
