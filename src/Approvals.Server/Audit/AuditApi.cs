@@ -75,7 +75,7 @@ public static class AuditApi
         var response = http.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
-        response.Headers.ContentDisposition = $"attachment; filename=\"audit-{caller.TenantId}.{format}\"";
+        response.Headers.ContentDisposition = Downloads.Attachment($"audit-{caller.TenantId}.{format}");
         if (format == "csv")
         {
             await response.WriteAsync(CsvHeader, ct);

@@ -78,6 +78,36 @@ public abstract partial class EventsApiTests<TServer>
     }
 
     [Testing.Storage.StoreFact]
+    public async Task Audit_Export_ForATenantWithNonAsciiQuotesOrLineBreaks_Answers200WithAParseableFileName()
+    {
+        // The tenant is whatever a signed token says; the file name is built from it.
+        foreach (var name in new[] { "café", "a\"b", "x\r\ny", "東京", "a\\", "50%;x" })
+        {
+            var tenant = $"{name}-{Guid.NewGuid():N}";
+            var admin = new Caller("ada", "Ada Admin", tenant, ["admin", "requester"]);
+            var id = await CreateApprovalAsync(admin);
+
+            foreach (var format in new[] { "jsonl", "csv" })
+            {
+                var export = await Api.GetAsync($"/v1/audit/export?format={format}", admin);
+
+                Assert.True(export.Status == HttpStatusCode.OK, $"{name} ({format}): {export}");
+                Assert.Contains(id, export.Text, StringComparison.Ordinal);
+                var raw = export.Header("Content-Disposition");
+                Assert.NotNull(raw);
+                // Printable ASCII only: Kestrel refuses any other response header value (the 500 of a
+                // non-ASCII tenant), and a quote or line break could end the parameter or the header.
+                Assert.True(raw.All(c => c is >= ' ' and <= '~'), $"{name} ({format}): {raw}");
+                var disposition = System.Net.Http.Headers.ContentDispositionHeaderValue.Parse(raw);
+                Assert.Equal("attachment", disposition.DispositionType);
+                Assert.Equal($"audit-{tenant}.{format}", disposition.FileNameStar);
+                Assert.Matches("^[A-Za-z0-9._-]+$", disposition.FileName);
+                Assert.EndsWith($".{format}", disposition.FileName, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Testing.Storage.StoreFact]
     public async Task Audit_Verify_IsOk_ThenNamesTheSubjectAndEventOfATamperedEvent()
     {
         var untouched = await CreateApprovalAsync(Requester);
