@@ -1,4 +1,5 @@
 using Approvals.Contracts;
+using Approvals.Core.Principals;
 
 namespace Approvals.Core.Approvals;
 
@@ -52,6 +53,11 @@ public sealed record ApprovalState
     /// <summary>The context object as compact JSON text (<c>{}</c> when none was given).</summary>
     public required string ContextJson { get; init; }
     public required string RequestedBy { get; init; }
+    /// <summary>
+    /// Whether <see cref="RequestedBy"/> is a person's <c>sub</c> or a key's id. Null in states stored
+    /// before it was recorded; <see cref="IsRequestedBy"/> then infers it from the id.
+    /// </summary>
+    public PrincipalKind? RequestedByKind { get; init; }
     public string? RequestedByName { get; init; }
     public string? AgentId { get; init; }
     public string? SessionId { get; init; }
@@ -75,4 +81,8 @@ public sealed record ApprovalState
 
     /// <summary>True for every status but pending.</summary>
     public bool IsFinal => Status != ApprovalStatus.Pending;
+
+    /// <summary>True when <paramref name="principal"/> filed this request: the same kind and the same id.</summary>
+    public bool IsRequestedBy(Principal principal) =>
+        principal.Is(RequestedByKind ?? Principal.KindOfUntypedId(RequestedBy), RequestedBy);
 }

@@ -80,6 +80,7 @@ public static class ApprovalStateMachine
             RequiredApprovalLevel = RiskPolicy.RequiredLevel(RiskPolicy.LevelOf(v.RiskScore)),
             ContextJson = v.ContextJson,
             RequestedBy = by.Id,
+            RequestedByKind = by.Kind,
             RequestedByName = by.Name,
             AgentId = create.Request.AgentId,
             SessionId = create.Request.SessionId,
@@ -277,7 +278,7 @@ public static class ApprovalStateMachine
         {
             return DomainError.Forbidden("You are not one of the approvers this request names.");
         }
-        if (by.Id == state.RequestedBy && !state.Policy.AllowSelfApproval)
+        if (state.IsRequestedBy(by) && !state.Policy.AllowSelfApproval)
         {
             return new DomainError(ErrorCodes.SelfApprovalForbidden, "The requester may not decide their own request.");
         }
@@ -303,7 +304,7 @@ public static class ApprovalStateMachine
 
     // The system cancels too: a cancelled workflow withdraws the approval it waited on.
     private static bool IsRequesterOrAdmin(ApprovalState state, Principal by) =>
-        by.Id == state.RequestedBy || by.IsAdmin || by.Kind == PrincipalKind.System;
+        state.IsRequestedBy(by) || by.IsAdmin || by.Kind == PrincipalKind.System;
 
     private static JsonObject DecisionData(ApprovalState state, Principal by, string? note, int approvals) => new()
     {

@@ -45,6 +45,21 @@ public sealed record Principal(
     public static Principal System(string tenantId) =>
         new("system", "Approvals", PrincipalKind.System, tenantId, None, null, None);
 
+    /// <summary>
+    /// True when this is the principal a state records as <paramref name="kind"/> and <paramref name="id"/>.
+    /// A person's <c>sub</c> is chosen by the identity provider and a key's id by us, so the two can be
+    /// equal: an id alone names no one.
+    /// </summary>
+    public bool Is(PrincipalKind kind, string id) => Kind == kind && string.Equals(Id, id, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The kind of a principal that a state stored before kinds were recorded names by id alone. Key ids
+    /// are minted as <c>key_…</c> (see the API keys endpoint); people and keys were the only ones who
+    /// filed requests or started workflows, so every other id is a person's.
+    /// </summary>
+    public static PrincipalKind KindOfUntypedId(string id) =>
+        id.StartsWith("key_", StringComparison.Ordinal) ? PrincipalKind.ApiKey : PrincipalKind.Person;
+
     /// <summary>True when the principal holds the role.</summary>
     public bool HasRole(string role) => Roles.Contains(role);
 

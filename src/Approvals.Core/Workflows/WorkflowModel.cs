@@ -1,4 +1,5 @@
 using Approvals.Contracts;
+using Approvals.Core.Principals;
 
 namespace Approvals.Core.Workflows;
 
@@ -97,6 +98,11 @@ public sealed record WorkflowState
     public DateTimeOffset? WakeAt { get; init; }
     public WorkflowEffect? PendingEffect { get; init; }
     public required string CreatedBy { get; init; }
+    /// <summary>
+    /// Whether <see cref="CreatedBy"/> is a person's <c>sub</c> or a key's id. Null in states stored before
+    /// it was recorded; <see cref="CreatorKind"/> then infers it from the id.
+    /// </summary>
+    public PrincipalKind? CreatedByKind { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
     public required long Version { get; init; }
@@ -104,4 +110,10 @@ public sealed record WorkflowState
     public bool IsFinal => Status is WorkflowStatus.Completed or WorkflowStatus.Failed or WorkflowStatus.Cancelled;
 
     public PlanStep Step(string id) => Steps.First(s => s.Id == id);
+
+    /// <summary>The kind of principal that started the workflow.</summary>
+    public PrincipalKind CreatorKind() => CreatedByKind ?? Principal.KindOfUntypedId(CreatedBy);
+
+    /// <summary>True when <paramref name="principal"/> started the workflow: the same kind and the same id.</summary>
+    public bool IsCreatedBy(Principal principal) => principal.Is(CreatorKind(), CreatedBy);
 }

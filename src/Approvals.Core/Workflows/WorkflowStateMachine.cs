@@ -115,6 +115,7 @@ public static class WorkflowStateMachine
             History = [],
             InputJson = plan.Value.InputJson,
             CreatedBy = start.By.Id,
+            CreatedByKind = start.By.Kind,
             CreatedAt = now,
             UpdatedAt = now,
             Version = 0,
@@ -236,7 +237,7 @@ public static class WorkflowStateMachine
 
         public Result<WorkflowTransition> Cancel(WorkflowCommand.Cancel cancel)
         {
-            if (cancel.By.Id != _state.CreatedBy && !cancel.By.IsAdmin
+            if (!_state.IsCreatedBy(cancel.By) && !cancel.By.IsAdmin
                 && !(cancel.By.Kind == PrincipalKind.ApiKey && cancel.By.Scopes.Contains(Scopes.WorkflowsWrite)))
             {
                 return DomainError.Forbidden("Only the workflow's creator, an admin or a workflows:write key may cancel it.");

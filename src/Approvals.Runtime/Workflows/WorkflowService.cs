@@ -110,7 +110,12 @@ public sealed class WorkflowService : ITimerHandler, IDisposable
         {
             case WorkflowEffect.FileApproval file:
                 var state = stored.State;
-                var requester = Principal.Person(state.CreatedBy, null, [Roles.Requester], state.TenantId);
+                // Filed on behalf of whoever started the workflow, as the same kind of principal, so the
+                // request's requester checks (cancel, extend, self-approval) see the starter and no one else.
+                // The scope and role only let it file: starting the workflow was the permission that counts.
+                var requester = state.CreatorKind() == PrincipalKind.ApiKey
+                    ? Principal.Key(state.CreatedBy, null, [Scopes.ApprovalsCreate], state.TenantId)
+                    : Principal.Person(state.CreatedBy, null, [Roles.Requester], state.TenantId);
                 var filed = await _approvals.SendAsync(file.ApprovalId,
                     new ApprovalCommand.Create(file.ApprovalId, file.Request, requester, state.Id, file.Step), null, cancellationToken);
                 if (!filed.IsSuccess && !await ExistsAsync(file.ApprovalId, cancellationToken))

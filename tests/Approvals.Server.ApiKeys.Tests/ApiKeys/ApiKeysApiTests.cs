@@ -353,4 +353,62 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
         Assert.Equal("pending", Str(approval.Json, "status"));
         Assert.Equal("1", approval.Header("ETag")?.Trim('"'));
     }
+
+    // ---- a person is not a key, whatever their sub ----
+
+    [StoreFact]
+    public async Task APersonWhoseSubIsAKeysId_CannotCancelOrExtendTheKeysRequest_AndDecidingItIsNotSelfApproval()
+    {
+        var created = await CreateKeyAsync(Admin, "approvals:create", "approvals:read");
+        var key = new Key(Str(created, "key")!);
+        var id = Str((await Api.PostAsync("/v1/approvals", key, ApprovalBody())).Json, "id")!;
+        // The identity provider issued this person the key's id as sub (by accident or by design).
+        var namesake = new Person(Str(created, "id")!, Tenant, "requester", "reviewer");
+        var later = new JsonObject { ["expires_at"] = DateTimeOffset.UtcNow.AddHours(5).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) };
+
+        AssertProblem(await Api.PostAsync($"/v1/approvals/{id}/cancel", namesake, new JsonObject { ["reason"] = "not mine" }), HttpStatusCode.Forbidden, "forbidden");
+        AssertProblem(await Api.PostAsync($"/v1/approvals/{id}/extend", namesake, later), HttpStatusCode.Forbidden, "forbidden");
+        var untouched = await Api.GetAsync($"/v1/approvals/{id}", Reviewer);
+        Assert.Equal(("pending", "1"), (Str(untouched.Json, "status"), untouched.Header("ETag")?.Trim('"')));
+
+        // Not the requester, so a reviewer like any other: the request's policy forbids only self-approval.
+        var approved = await Api.PostAsync($"/v1/approvals/{id}/approve", namesake, new JsonObject());
+        Assert.True(approved.Status == HttpStatusCode.OK, approved.ToString());
+        Assert.Equal("approved", Str(approved.Json, "status"));
+
+        // The key itself still is the requester of what it files.
+        var another = Str((await Api.PostAsync("/v1/approvals", key, ApprovalBody())).Json, "id")!;
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostAsync($"/v1/approvals/{another}/extend", key, later)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostAsync($"/v1/approvals/{another}/cancel", key, new JsonObject())).Status);
+    }
+
+    [StoreFact]
+    public async Task APersonWhoseSubIsAKeysId_CannotCancelTheKeysWorkflowOrTheApprovalItFiled()
+    {
+        var created = await CreateKeyAsync(Admin, "workflows:write", "workflows:read");
+        var key = new Key(Str(created, "key")!);
+        var plan = new JsonObject
+        {
+            ["name"] = "rotate-credentials",
+            ["steps"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "review",
+                ["type"] = "approval",
+                ["approval"] = ApprovalBody("Rotate the credentials"),
+            }),
+        };
+        var started = await Api.PostAsync("/v1/workflows", key, plan);
+        Assert.True(started.Status == HttpStatusCode.Created, started.ToString());
+        var workflowId = Str(started.Json, "id")!;
+        var approvalId = Str(started.Json["history"]![0], "approval_id")!;
+        var namesake = new Person(Str(created, "id")!, Tenant, "requester");
+
+        AssertProblem(await Api.PostAsync($"/v1/workflows/{workflowId}/cancel", namesake, new JsonObject()), HttpStatusCode.Forbidden, "forbidden");
+        AssertProblem(await Api.PostAsync($"/v1/approvals/{approvalId}/cancel", namesake, new JsonObject()), HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal("waiting_approval", Str((await Api.GetAsync($"/v1/workflows/{workflowId}", key)).Json, "status"));
+        Assert.Equal("pending", Str((await Api.GetAsync($"/v1/approvals/{approvalId}", Reviewer)).Json, "status"));
+
+        // The key that started it may cancel it (and with it the approval it waits on).
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostAsync($"/v1/workflows/{workflowId}/cancel", key, new JsonObject())).Status);
+    }
 }

@@ -61,7 +61,8 @@ public abstract partial class StoreContractTests
         PendingApprovalId = "apr_run2",
         WakeAt = T0.AddHours(1).AddTicks(30),
         PendingEffect = effect,
-        CreatedBy = "user_req",
+        CreatedBy = "key_ops",
+        CreatedByKind = Core.Principals.PrincipalKind.ApiKey,
         CreatedAt = T0.AddTicks(70),
         UpdatedAt = T0.AddMinutes(2).AddTicks(1_234_560),
         Version = 1,
@@ -109,6 +110,7 @@ public abstract partial class StoreContractTests
         Assert.Equal(ApprovalContextKeys, KeysOf(loaded.State.Steps[0].Approval?.Context));
         Assert.Equal(filing.InputJson, loaded.State.InputJson);
         Assert.Equal(filing.CreatedAt, loaded.State.CreatedAt);
+        Assert.Equal(filing.CreatedByKind, loaded.State.CreatedByKind);
         Assert.Equal(filing.WakeAt, loaded.State.WakeAt);
         var effect = Assert.IsType<WorkflowEffect.FileApproval>(loaded.State.PendingEffect);
         Assert.Equal("apr_run2", effect.ApprovalId);

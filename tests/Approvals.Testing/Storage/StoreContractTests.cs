@@ -138,6 +138,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
             RequiredApprovalLevel = 4,
             ContextJson = """{"ticket":"CHG-1","nested":{"b":[1,2.5,"x",null],"a":true},"emoji":"🚀","quote":"\"q\""}""",
             RequestedBy = "key_agent",
+            RequestedByKind = Core.Principals.PrincipalKind.ApiKey,
             RequestedByName = "build-agent",
             AgentId = "agent-7",
             SessionId = "sess-1",
@@ -173,6 +174,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(state.ContextJson, loaded.State.ContextJson);
         Assert.Equal(state.CreatedAt, loaded.State.CreatedAt);
         Assert.Equal(state.DecidedAt, loaded.State.DecidedAt);
+        Assert.Equal(state.RequestedByKind, loaded.State.RequestedByKind);
     }
 
     [StoreFact]
