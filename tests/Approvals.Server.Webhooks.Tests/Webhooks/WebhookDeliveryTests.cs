@@ -220,6 +220,41 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task Send_ToAnAddressThatEmbedsOrTunnelsToAnInternalOne_IsRefusedAtConnectTime()
+    {
+        // Written straight to storage, as if created before these ranges were refused (or under a name that
+        // resolved elsewhere then): the connect step refuses each address without connecting. Each would
+        // carry the request to the receiver on 127.0.0.1, or to some other internal place.
+        using var node = await StartNodeAsync(allowPrivateTargets: false);
+        var port = new Uri(Receiver.Url).Port;
+        string[] hosts =
+        [
+            "[::ffff:0:7f00:1]", // SIIT
+            "[64:ff9b:1::7f00:1]", // local-use NAT64
+            "[64:ff9b::7f00:1]", // well-known NAT64 to loopback
+            "[2001:0:4136:e378:8000:63bf:80ff:fffe]", // Teredo
+            "[2002:7f00:1::1]", // 6to4 of loopback
+            "[::7f00:1]", // IPv4-compatible loopback
+            "168.63.129.16", // Azure's wireserver
+        ];
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            await SubscribeAsync(node, $"http://{hosts[i]}:{port}/hook", $"whk_{i}");
+        }
+        await AppendEventAsync(node);
+        await node.FanOut.RunOnceAsync(None);
+
+        Assert.Equal(hosts.Length, await node.Sender.RunOnceAsync(None));
+
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            var delivery = Assert.Single(await DeliveriesAsync(node, $"whk_{i}"));
+            Assert.True(delivery.LastError?.Contains("internal addresses", StringComparison.Ordinal) == true, $"{hosts[i]}: {delivery.LastError}");
+        }
+        Assert.Empty(Receiver.Received);
+    }
+
+    [StoreFact]
     public async Task FanOut_SendsOnlyMatchingTypes_OfTheSubscribersTenant_FromItsCreationOn()
     {
         using var node = await StartNodeAsync();
