@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Approvals.Core;
 using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
 
@@ -20,7 +21,8 @@ public static class PrincipalMapping
     public static Principal? FromClaims(ClaimsPrincipal user) => TryMap(user, out var principal, out _) ? principal : null;
 
     /// <summary>
-    /// Maps <paramref name="user"/>, or says why its claims name no caller: no <c>sub</c>, or an
+    /// Maps <paramref name="user"/>, or says why its claims name no caller: no <c>sub</c>, a <c>sub</c>,
+    /// <c>tenant</c> or <c>name</c> with text <see cref="InputText"/> refuses, or an
     /// <c>approval_level</c> that is present but not one level from 1 to 4. Token validation refuses such
     /// tokens with this (<see cref="AuthSetup"/>), so an endpoint only ever meets callers that map.
     /// </summary>
@@ -41,6 +43,12 @@ public static class PrincipalMapping
         }
         var tenant = user.FindFirstValue("tenant");
         tenant = string.IsNullOrWhiteSpace(tenant) ? Principal.DefaultTenant : tenant;
+        // The caller's ids are stored and queried like any other input, so they follow the same text rule.
+        if (!InputText.IsClean(sub) || !InputText.IsClean(tenant) || !InputText.IsClean(user.FindFirstValue("name")))
+        {
+            refusal = "The token's sub, tenant and name must not contain control characters.";
+            return false;
+        }
         // Decided by the identity the key handler built, not by a claim alone: a token cannot pass as a key.
         if (user.Identities.Any(i => i.IsAuthenticated && i.AuthenticationType == ApiKeyDefaults.Scheme)
             && user.FindFirstValue(ApiKeyDefaults.KindClaim) == ApiKeyDefaults.KindValue)

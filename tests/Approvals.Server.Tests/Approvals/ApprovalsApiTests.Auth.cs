@@ -94,6 +94,9 @@ public abstract partial class ApprovalsApiTests<TFixture>
             ["approval_level null"] = Signed(admin, p => p["approval_level"] = null),
             ["approval_level [1, 4]"] = Signed(admin, p => p["approval_level"] = new JsonArray(1, 4)),
             ["approval_level {}"] = Signed(admin, p => p["approval_level"] = new JsonObject { ["level"] = 4 }),
+            ["NUL in sub"] = Signed(admin, p => p["sub"] = "user\u0000x"),
+            ["control character in tenant"] = Signed(admin, p => p["tenant"] = Tenant + "\u0001"),
+            ["NUL in name"] = Signed(admin, p => p["name"] = "Cal\u0000"),
         };
         var endpoints = AuthenticatedEndpoints(id);
 
