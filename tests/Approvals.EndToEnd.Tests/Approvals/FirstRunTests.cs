@@ -57,7 +57,8 @@ public sealed class FirstRunTests(ITestOutputHelper output)
         var second = await http.PostAsync(server.Url($"/v1/approvals/{id}/reject"), secondReviewer, """{ "reason": "too late" }""");
         Assert.True(second.Status == HttpStatusCode.Conflict, second.ToString());
         Assert.Equal("already_resolved", second.Code);
-        Assert.Equal("approved", second.Text("status"));
+        Assert.Equal("approved", second.Text("current_status"));
+        Assert.Equal(409, second.Json!["status"]!.GetValue<int>());
         Assert.StartsWith("application/problem+json", second.ContentType);
 
         var read = await http.GetAsync(server.Url($"/v1/approvals/{id}"), reviewer);
