@@ -96,6 +96,8 @@ public abstract partial class ApprovalsApiTests<TFixture>
             ["approval_level {}"] = Signed(admin, p => p["approval_level"] = new JsonObject { ["level"] = 4 }),
             ["NUL in sub"] = Signed(admin, p => p["sub"] = "user\u0000x"),
             ["control character in tenant"] = Signed(admin, p => p["tenant"] = Tenant + "\u0001"),
+            // The fuzzer's case: PostgreSQL cannot store a NUL, so this one reached storage as a 500.
+            ["NUL in tenant"] = Signed(admin, p => p["tenant"] = Tenant + "\u0000"),
             ["NUL in name"] = Signed(admin, p => p["name"] = "Cal\u0000"),
         };
         var endpoints = AuthenticatedEndpoints(id);
