@@ -16,6 +16,7 @@ using Approvals.Server.Workflows;
 using Approvals.Server.Webhooks;
 using Approvals.Core.Workflows;
 using Microsoft.Extensions.Options;
+using Approvals.Contracts;
 
 // Settings shipped beside the program (appsettings.json) apply wherever it is started from; the
 // data folder stays relative to the working directory.
@@ -48,7 +49,7 @@ builder.Services.AddOptions<WorkflowOptions>().Bind(builder.Configuration.GetSec
 builder.Services.AddApprovalsAuth(builder.Configuration);
 builder.Services.AddApprovalsEvents(builder.Configuration);
 builder.Services.AddApprovalsWebhooks(builder.Configuration);
-builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+builder.Services.ConfigureHttpJsonOptions(o => WireJson.Configure(o.SerializerOptions));
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.AddApprovalsOpenApi();

@@ -1,46 +1,12 @@
-using System.Text.Json.Nodes;
 using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Server.Http;
-using Approvals.Core;
 
 namespace Approvals.Server.Approvals;
 
-/// <summary>Domain state → wire shapes of API.md.</summary>
+/// <summary>Domain state → the HTTP responses of API.md (the approval body itself is <see cref="ApprovalViews.ToDto"/>).</summary>
 public static class ApprovalMapping
 {
-    public static ApprovalDto ToDto(this ApprovalState s) => new()
-    {
-        Id = s.Id,
-        TenantId = s.TenantId,
-        Status = WireNames.Of(s.Status),
-        Title = s.Title,
-        Summary = s.Summary,
-        RequestedOperation = s.RequestedOperation,
-        Target = s.Target,
-        ResourceScope = s.ResourceScope,
-        DataClassification = s.DataClassification,
-        RiskScore = s.RiskScore,
-        RiskLevel = WireNames.Of(s.RiskLevel),
-        RequiredApprovalLevel = s.RequiredApprovalLevel,
-        Context = StoredJson.Parse(s.ContextJson) as JsonObject ?? [],
-        RequestedBy = s.RequestedBy,
-        AgentId = s.AgentId,
-        SessionId = s.SessionId,
-        TraceId = s.TraceId,
-        WorkflowId = s.WorkflowId,
-        WorkflowStep = s.WorkflowStep,
-        Policy = new PolicyDto(s.Policy.RequiredApprovals, s.Policy.ApproverRoles, s.Policy.Approvers, s.Policy.AllowSelfApproval, WireNames.Of(s.Policy.OnExpiry)),
-        Decisions = s.Decisions.Select(d => new DecisionDto(d.Kind == DecisionKind.Approve ? "approve" : "reject", d.By, d.ByName, d.Note, d.At)).ToList(),
-        ExpiresAt = s.ExpiresAt,
-        CreatedAt = s.CreatedAt,
-        UpdatedAt = s.UpdatedAt,
-        DecidedAt = s.DecidedAt,
-        DecidedBy = s.DecidedBy,
-        DecisionNote = s.DecisionNote,
-        Version = s.Version,
-    };
-
     /// <summary>The status view of <c>GET /v1/approvals/{id}/status</c>.</summary>
     public static ApprovalStatusDto ToStatusDto(this ApprovalState s) =>
         new(s.Id, WireNames.Of(s.Status), s.DecidedAt, s.DecidedBy, s.DecisionNote, s.Version);

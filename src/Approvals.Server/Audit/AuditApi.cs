@@ -10,6 +10,7 @@ using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
+using Approvals.Contracts;
 
 namespace Approvals.Server.Audit;
 
@@ -93,7 +94,7 @@ public static class AuditApi
                 }
                 else
                 {
-                    text.Append(JsonSerializer.Serialize(AuditEntryDto.From(e), ApiJson.Options)).Append('\n');
+                    text.Append(JsonSerializer.Serialize(AuditEntryDto.From(e), WireJson.Options)).Append('\n');
                 }
             }
             await response.WriteAsync(text.ToString(), ct);
@@ -126,7 +127,7 @@ public static class AuditApi
     {
         string?[] fields =
         [
-            e.Seq.ToString(CultureInfo.InvariantCulture), e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, ApiJson.Format(e.At),
+            e.Seq.ToString(CultureInfo.InvariantCulture), e.Id, e.Type, e.TenantId, e.SubjectId, e.Actor, WireJson.Format(e.At),
             e.Audit?.Ip, e.Audit?.UserAgent, e.Audit?.CorrelationId, e.PrevHash, e.Hash, e.DataJson,
         ];
         for (var i = 0; i < fields.Length; i++)

@@ -8,6 +8,7 @@ using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Approvals.Contracts;
 
 namespace Approvals.Server.Events;
 
@@ -118,7 +119,7 @@ public static class EventsApi
                 if (filter.Matches(e.Type))
                 {
                     frames.Append("id: ").Append(e.Id).Append('\n')
-                        .Append("data: ").Append(JsonSerializer.Serialize(EventDto.From(e), ApiJson.Options)).Append("\n\n");
+                        .Append("data: ").Append(JsonSerializer.Serialize(EventDto.From(e), WireJson.Options)).Append("\n\n");
                 }
                 after = e.Seq;
             }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Approvals.Core;
+using Approvals.Contracts;
 
 namespace Approvals.Server.Http;
 
@@ -8,7 +9,7 @@ namespace Approvals.Server.Http;
 /// One pass over a JSON body before it is bound, for what binding would let through or fail on
 /// with an exception: a property named twice in one object, and strings (names and values, at any
 /// depth) that <see cref="InputText"/> refuses. The refusal names the field by its path
-/// (<c>steps[1].approval.title</c>). Nesting is allowed as deep as <see cref="ApiJson.MaxDepth"/>, so
+/// (<c>steps[1].approval.title</c>). Nesting is allowed as deep as <see cref="WireJson.MaxDepth"/>, so
 /// that a too-deep stored value is refused by <see cref="StoredJson"/> naming its field, not by
 /// the reader somewhere inside it.
 /// </summary>
@@ -16,7 +17,7 @@ public static class BodyText
 {
     public static DomainError? Inspect(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ApiJson.MaxDepth });
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = WireJson.MaxDepth });
         var path = new List<Level>();
         try
         {
@@ -63,7 +64,7 @@ public static class BodyText
         catch (JsonException error)
         {
             // Beyond the reader's depth the path would be hundreds of segments: the body is named instead.
-            var field = path.Count is 0 or >= ApiJson.MaxDepth ? "body" : FieldOf(path);
+            var field = path.Count is 0 or >= WireJson.MaxDepth ? "body" : FieldOf(path);
             return DomainError.Validation(field, error.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]);
         }
         catch (InvalidOperationException)

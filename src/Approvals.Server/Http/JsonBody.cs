@@ -2,6 +2,7 @@ using System.Text.Json;
 using Approvals.Core;
 using Approvals.Server.Configuration;
 using Microsoft.Extensions.Options;
+using Approvals.Contracts;
 
 namespace Approvals.Server.Http;
 
@@ -19,7 +20,7 @@ public static class JsonBody
             // An optional body that is absent reads as "{}": the body records have no parameterless constructor.
             return required
                 ? DomainError.Validation("body", "A JSON body is required.")
-                : Result<T>.Success(JsonSerializer.Deserialize<T>("{}"u8, ApiJson.Options)!);
+                : Result<T>.Success(JsonSerializer.Deserialize<T>("{}"u8, WireJson.Options)!);
         }
         if (!IsJson(request.ContentType))
         {
@@ -31,7 +32,7 @@ public static class JsonBody
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(bytes, ApiJson.Options);
+            var value = JsonSerializer.Deserialize<T>(bytes, WireJson.Options);
             return value is null ? DomainError.Validation("body", "The body must be a JSON object.") : value;
         }
         catch (JsonException error)

@@ -122,7 +122,7 @@ public static class Problems
         var unknown = extensions.Keys.Except(["code", "errors", "current_status", "etag"]).FirstOrDefault();
         // A new member belongs in ApiProblem, where the OpenAPI document sees it.
         return unknown is null
-            ? JsonSerializer.Serialize(body, ApiJson.Options)
+            ? JsonSerializer.Serialize(body, WireJson.Options)
             : throw new InvalidOperationException($"The problem member '{unknown}' is not part of {nameof(ApiProblem)}.");
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Approvals.Contracts;
 
 namespace Approvals.Server.Http;
 
@@ -19,7 +20,7 @@ public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, stri
         {
             all[name] = value;
         }
-        return new StoredResponse(status, all, JsonSerializer.Serialize(body, ApiJson.Options));
+        return new StoredResponse(status, all, JsonSerializer.Serialize(body, WireJson.Options));
     }
 
     /// <summary>The stored form (the status is stored beside it).</summary>

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Approvals.Contracts;
 
 namespace Approvals.Server.OpenApi;
 
 /// <summary>
-/// Times are ISO 8601 UTC strings (<see cref="Http.ApiJson"/> writes them with its own converter, which
+/// Times are ISO 8601 UTC strings (<see cref="WireJson"/> writes them with its own converter, which
 /// hides the type from the generator, leaving only a format that validates nothing).
 /// </summary>
 public sealed class TimeSchemaTransformer : IOpenApiSchemaTransformer

@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Approvals.Server.Http;
+namespace Approvals.Contracts;
 
-/// <summary>The wire JSON: snake_case names, UTC times with a Z, strict numbers.</summary>
-public static class ApiJson
+/// <summary>
+/// The wire JSON of the API: snake_case names, UTC times with a Z, strict numbers. Shared by the
+/// gateway, the grains (which render replies and carry these types between silos) and clients.
+/// </summary>
+public static class WireJson
 {
     /// <summary>
     /// How deep JSON is read and written. Responses embed stored values (at most

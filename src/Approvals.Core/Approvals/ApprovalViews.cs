@@ -1,0 +1,44 @@
+using System.Text.Json.Nodes;
+using Approvals.Contracts;
+
+namespace Approvals.Core.Approvals;
+
+/// <summary>
+/// An approval as the API shows it (API.md's approval shape). Here, beside the state, because the
+/// gateway, the approval grain (which stores the reply of an idempotent request with its write) and
+/// in-cluster clients all show the same thing.
+/// </summary>
+public static class ApprovalViews
+{
+    public static ApprovalDto ToDto(this ApprovalState s) => new()
+    {
+        Id = s.Id,
+        TenantId = s.TenantId,
+        Status = WireNames.Of(s.Status),
+        Title = s.Title,
+        Summary = s.Summary,
+        RequestedOperation = s.RequestedOperation,
+        Target = s.Target,
+        ResourceScope = s.ResourceScope,
+        DataClassification = s.DataClassification,
+        RiskScore = s.RiskScore,
+        RiskLevel = WireNames.Of(s.RiskLevel),
+        RequiredApprovalLevel = s.RequiredApprovalLevel,
+        Context = StoredJson.Parse(s.ContextJson) as JsonObject ?? [],
+        RequestedBy = s.RequestedBy,
+        AgentId = s.AgentId,
+        SessionId = s.SessionId,
+        TraceId = s.TraceId,
+        WorkflowId = s.WorkflowId,
+        WorkflowStep = s.WorkflowStep,
+        Policy = new PolicyDto(s.Policy.RequiredApprovals, s.Policy.ApproverRoles, s.Policy.Approvers, s.Policy.AllowSelfApproval, WireNames.Of(s.Policy.OnExpiry)),
+        Decisions = s.Decisions.Select(d => new DecisionDto(d.Kind == DecisionKind.Approve ? "approve" : "reject", d.By, d.ByName, d.Note, d.At)).ToList(),
+        ExpiresAt = s.ExpiresAt,
+        CreatedAt = s.CreatedAt,
+        UpdatedAt = s.UpdatedAt,
+        DecidedAt = s.DecidedAt,
+        DecidedBy = s.DecidedBy,
+        DecisionNote = s.DecisionNote,
+        Version = s.Version,
+    };
+}
