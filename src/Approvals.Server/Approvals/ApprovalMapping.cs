@@ -1,6 +1,7 @@
 using Approvals.Contracts;
 using Approvals.Core.Approvals;
 using Approvals.Server.Http;
+using Approvals.Core.Storage;
 
 namespace Approvals.Server.Approvals;
 

@@ -5,6 +5,7 @@ using Approvals.Core.Workflows;
 using Approvals.Server.Approvals;
 using Approvals.Server.Http;
 using Approvals.Core;
+using Approvals.Core.Storage;
 
 namespace Approvals.Server.Workflows;
 

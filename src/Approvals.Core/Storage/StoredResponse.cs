@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Approvals.Contracts;
 
-namespace Approvals.Server.Http;
+namespace Approvals.Core.Storage;
 
 /// <summary>
 /// A response as the API sends it and as idempotency stores it for replay: status, the headers
 /// that matter for replay, and the body text. Endpoints build their success responses through this
-/// type, so a replay is byte for byte what the first caller got.
+/// type, and the grains build the reply they commit with an idempotent request's write through it
+/// too, so a replay is byte for byte what the first caller got. (Sending it is the gateway's:
+/// <c>StoredResponseHttp</c>.)
 /// </summary>
 public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, string> Headers, string Body)
 {
@@ -32,24 +34,5 @@ public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, stri
         return new StoredResponse(status, envelope.Headers, envelope.Body);
     }
 
-    public async Task WriteAsync(HttpResponse response)
-    {
-        response.StatusCode = Status;
-        foreach (var (name, value) in Headers)
-        {
-            response.Headers[name] = value;
-        }
-        await response.WriteAsync(Body);
-    }
-
-    /// <summary>As an endpoint result.</summary>
-    public IResult ToResult() => new ResponseResult(this);
-
     private sealed record Envelope(IReadOnlyDictionary<string, string> Headers, string Body);
-
-    private sealed class ResponseResult(StoredResponse response) : IResult, IStatusCodeHttpResult
-    {
-        public int? StatusCode => response.Status;
-        public Task ExecuteAsync(HttpContext httpContext) => response.WriteAsync(httpContext.Response);
-    }
 }
