@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Approvals.Contracts;
+using Approvals.Core.Storage;
 
 namespace Approvals.Core.Approvals;
 
@@ -41,4 +42,16 @@ public static class ApprovalViews
         DecisionNote = s.DecisionNote,
         Version = s.Version,
     };
+
+    /// <summary>
+    /// The reply to a command on an approval, as sent and as stored for an idempotent replay: the
+    /// approval with its <c>ETag</c>, and its <c>Location</c> when <paramref name="status"/> is 201.
+    /// </summary>
+    public static StoredResponse Reply(ApprovalState state, int status = 200)
+    {
+        var etag = ("ETag", $"\"{state.Version}\"");
+        return status == 201
+            ? StoredResponse.Json(status, state.ToDto(), etag, ("Location", $"/v1/approvals/{state.Id}"))
+            : StoredResponse.Json(status, state.ToDto(), etag);
+    }
 }

@@ -13,13 +13,7 @@ public static class ApprovalMapping
         new(s.Id, WireNames.Of(s.Status), s.DecidedAt, s.DecidedBy, s.DecisionNote, s.Version);
 
     /// <summary>An approval response: the full approval with its ETag (and Location when created).</summary>
-    public static StoredResponse Response(ApprovalState state, int status = StatusCodes.Status200OK)
-    {
-        var etag = ("ETag", ETags.Format(state.Version));
-        return status == StatusCodes.Status201Created
-            ? StoredResponse.Json(status, state.ToDto(), etag, ("Location", $"/v1/approvals/{state.Id}"))
-            : StoredResponse.Json(status, state.ToDto(), etag);
-    }
+    public static StoredResponse Response(ApprovalState state, int status = StatusCodes.Status200OK) => ApprovalViews.Reply(state, status);
 }
 
 /// <summary>The body of <c>GET /v1/approvals/{id}/status</c>.</summary>
