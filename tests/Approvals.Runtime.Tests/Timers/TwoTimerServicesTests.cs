@@ -1,3 +1,4 @@
+using Approvals.Testing;
 using System.Collections.Concurrent;
 using Approvals.Core.Storage;
 using Approvals.Runtime.Tests.Support;

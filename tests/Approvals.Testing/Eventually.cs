@@ -1,4 +1,4 @@
-namespace Approvals.Runtime.Tests.Support;
+namespace Approvals.Testing;
 
 /// <summary>Waits on a condition with a deadline (tests never sleep a fixed time).</summary>
 public static class Eventually

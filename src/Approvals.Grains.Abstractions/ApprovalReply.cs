@@ -1,0 +1,23 @@
+using Approvals.Contracts;
+
+namespace Approvals.Grains.Abstractions;
+
+/// <summary>
+/// A refusal, with the stable code of API.md (<see cref="ErrorCodes"/>) and what the code carries:
+/// the request's current status (already_resolved), its version (precondition_failed) or the
+/// invalid fields (validation_error).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("approvals.CallError")]
+public sealed record CallError(string Code, string Detail, string? CurrentStatus = null, long? CurrentVersion = null,
+    Dictionary<string, string[]>? Fields = null);
+
+/// <summary>The approval after a call, or why the call was refused.</summary>
+[GenerateSerializer, Immutable, Alias("approvals.ApprovalReply")]
+public sealed record ApprovalReply(ApprovalDto? Approval, CallError? Error)
+{
+    public bool IsSuccess => Error is null;
+
+    public static ApprovalReply Of(ApprovalDto approval) => new(approval, null);
+
+    public static ApprovalReply Refused(CallError error) => new(null, error);
+}

@@ -1,0 +1,30 @@
+using Orleans.Concurrency;
+
+namespace Approvals.Grains.Abstractions;
+
+/// <summary>
+/// One approval request: its state machine, its deadline and its waiters. The key is
+/// <see cref="GrainKeys.Approval"/>(tenant, id): a caller reaches only its own tenant's requests.
+/// </summary>
+[Alias("approvals.IApprovalGrain")]
+public interface IApprovalGrain : IGrainWithStringKey
+{
+    /// <summary>Runs one command; a refusal is a value, never an exception.</summary>
+    [Alias("Execute")]
+    Task<ApprovalReply> ExecuteAsync(Caller caller, ApprovalCall call, CallOptions options);
+
+    /// <summary>The request as it is now (not_found when absent or not visible to <paramref name="caller"/>).</summary>
+    [Alias("Get")]
+    Task<ApprovalReply> GetAsync(Caller caller);
+
+    /// <summary>
+    /// The request once its version differs from <paramref name="knownVersion"/> or it is final, or as
+    /// it is when <paramref name="wait"/> ends. Interleaved: waiting never blocks the request's commands.
+    /// </summary>
+    [Alias("WaitForChange"), AlwaysInterleave]
+    Task<ApprovalReply> WaitForChangeAsync(Caller caller, long knownVersion, TimeSpan wait);
+
+    /// <summary>Applies the request's deadline if it has passed (a reminder tick or the start-up catch-up).</summary>
+    [Alias("ApplyDeadline")]
+    Task ApplyDeadlineAsync();
+}

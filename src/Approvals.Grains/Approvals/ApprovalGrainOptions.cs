@@ -1,0 +1,18 @@
+namespace Approvals.Grains.Approvals;
+
+/// <summary>How approval grains run (<c>Approvals:Grains</c>).</summary>
+public sealed class ApprovalGrainOptions
+{
+    public const string Section = "Approvals:Grains";
+
+    /// <summary>
+    /// The period of the deadline reminder. Reminders only repeat (Orleans has no one-shot form, and
+    /// skips a first tick already past): each tick compares the clock with the stored deadline, so the
+    /// period bounds how late a deadline can be applied when no activation holds the request. At least
+    /// Orleans' minimum reminder period (1 minute).
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How many lost write races one call retries before it fails (503 busy at the gateway).</summary>
+    public int MaxConflictRetries { get; set; } = 50;
+}

@@ -1,0 +1,117 @@
+using Approvals.Core.Storage;
+using Approvals.Grains.Abstractions;
+using Approvals.Storage.PostgreSql;
+using Approvals.Storage.Sqlite;
+using Approvals.Testing.PostgreSql;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+using Orleans.TestingHost;
+using FakeClock = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
+
+namespace Approvals.Grains.Tests.Support;
+
+/// <summary>
+/// A real Orleans test cluster (one silo) whose approval grains keep their state in a real store.
+/// Grain time is a fake clock the tests move; the silo's own machinery stays on real time.
+/// Shared by a test class; every test works in a tenant of its own.
+/// </summary>
+public abstract class GrainCluster : IAsyncLifetime
+{
+    private InProcessTestCluster? _cluster;
+
+    public FakeClock Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>The store the grains write to, for reading behind their back (and writing, to race them).</summary>
+    public IApprovalsStore Store { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed (is this backend skipped?).");
+
+    protected virtual bool IsSkipped => false;
+
+    protected abstract Task<IApprovalsStore> OpenStoreAsync();
+
+    protected abstract Task RemoveStoreAsync();
+
+    public async Task InitializeAsync()
+    {
+        if (IsSkipped)
+        {
+            return;
+        }
+        Store = await OpenStoreAsync();
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.Services.AddSingleton<IStateStore>(Store);
+            silo.Services.AddSingleton(Clock);
+            silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(sp => sp.GetRequiredService<FakeClock>()));
+            // Only grain time is fake: membership, reminders and the rest run on the real clock.
+            silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
+            silo.UseInMemoryReminderService();
+            silo.AddApprovalsGrains();
+        });
+        builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddApprovalsContracts()));
+        _cluster = builder.Build();
+        await _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cluster is not null)
+        {
+            await _cluster.DisposeAsync();
+        }
+        if (!IsSkipped)
+        {
+            await RemoveStoreAsync();
+        }
+    }
+}
+
+public sealed class SqliteGrainCluster : GrainCluster
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"approvals-grains-{Guid.NewGuid():N}");
+    private SqliteApprovalsStore? _store;
+
+    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        _store = new SqliteApprovalsStore($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await _store.MigrateAsync(CancellationToken.None);
+        return _store;
+    }
+
+    protected override Task RemoveStoreAsync()
+    {
+        _store?.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresGrainCluster : GrainCluster
+{
+    private PostgresDatabase? _database;
+
+    protected override bool IsSkipped => PostgresEnvironment.SkipReason is not null;
+
+    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    {
+        _database = await PostgresDatabase.CreateAsync();
+        var store = new PostgresApprovalsStore(_database.DataSource);
+        await store.MigrateAsync(CancellationToken.None);
+        return store;
+    }
+
+    protected override async Task RemoveStoreAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+}
