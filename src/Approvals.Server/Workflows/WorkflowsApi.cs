@@ -55,13 +55,13 @@ public static class WorkflowsApi
         var idempotency = http.Features.Get<IdempotencyFeature>();
         // A new workflow waits on no approval yet (its first one is filed just after), so none is embedded.
         var result = await workflows.StartAsync(body.Value!, http.Caller(), ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [], StatusCodes.Status201Created)));
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowViews.Response(state, [], StatusCodes.Status201Created)));
         if (!result.IsSuccess)
         {
             return Problems.Result(result.Error!);
         }
         idempotency?.MarkStoredWithStateChange();
-        return WorkflowMapping.Response(result.Value!, [], StatusCodes.Status201Created).ToResult();
+        return WorkflowViews.Response(result.Value!, [], StatusCodes.Status201Created).ToResult();
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, WorkflowService workflows, ApprovalService approvals, CancellationToken ct)
@@ -73,7 +73,7 @@ public static class WorkflowsApi
         }
         var result = await workflows.GetAsync(id, caller, ct);
         return result.IsSuccess
-            ? WorkflowMapping.Response(result.Value!, await WaitedOnAsync(result.Value!, caller, approvals, ct)).ToResult()
+            ? WorkflowViews.Response(result.Value!, await WaitedOnAsync(result.Value!, caller, approvals, ct)).ToResult()
             : Problems.Result(result.Error!);
     }
 
@@ -198,13 +198,13 @@ public static class WorkflowsApi
         }
         var idempotency = http.Features.Get<IdempotencyFeature>();
         var result = await workflows.SendAsync(id, command, ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowMapping.Response(state, [])), version.Value);
+            idempotency?.ForCommand<WorkflowState>(state => WorkflowViews.Response(state, [])), version.Value);
         if (!result.IsSuccess)
         {
             return Problems.Result(result.Error!);
         }
         idempotency?.MarkStoredWithStateChange();
-        return WorkflowMapping.Response(result.Value!, []).ToResult();
+        return WorkflowViews.Response(result.Value!, []).ToResult();
     }
 
     /// <summary>
