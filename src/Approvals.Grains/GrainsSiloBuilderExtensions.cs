@@ -1,4 +1,5 @@
 using Approvals.Core.Approvals;
+using Approvals.Core.Workflows;
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.Approvals;
@@ -10,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
+using Approvals.Grains.Storage;
 using Orleans.Storage;
 
 namespace Approvals.Grains;
@@ -18,7 +20,7 @@ namespace Approvals.Grains;
 public static class GrainsSiloBuilderExtensions
 {
     /// <summary>
-    /// The grains, their storage (over the <see cref="IStateStore"/> the backend registered) and the
+    /// The approval and workflow grains, their storage (over the <see cref="IStateStore"/> the backend registered) and the
     /// contract serialisation. The backend registers its stores, clustering and reminders itself.
     /// </summary>
     public static ISiloBuilder AddApprovalsGrains(this ISiloBuilder silo, IConfiguration? configuration = null)
@@ -30,10 +32,12 @@ public static class GrainsSiloBuilderExtensions
             .Validate(o => o.MaxConflictRetries >= 1, "Approvals:Grains:MaxConflictRetries must be at least 1.")
             .ValidateOnStart();
         var approvalOptions = services.AddOptions<ApprovalOptions>();
+        var workflowOptions = services.AddOptions<WorkflowOptions>();
         if (configuration is not null)
         {
             grainOptions.Bind(configuration.GetSection(ApprovalGrainOptions.Section));
             approvalOptions.Bind(configuration.GetSection("Approvals"));
+            workflowOptions.Bind(configuration.GetSection("Approvals:Workflows"));
         }
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ActorMetrics>();
@@ -42,8 +46,8 @@ public static class GrainsSiloBuilderExtensions
             sp.GetService<IOptions<ActorHostOptions>>()?.Value ?? new ActorHostOptions(),
             sp.GetRequiredService<ActorMetrics>(),
             sp.GetRequiredService<ILogger<GroupCommitWriter>>()));
-        services.AddGrainStorage(ApprovalGrainStorage.Name, (sp, _) =>
-            new ApprovalGrainStorage(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>()));
+        services.AddGrainStorage(GroupCommitGrainStorage.Name, (sp, _) =>
+            new GroupCommitGrainStorage(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>()));
         return silo;
     }
 }

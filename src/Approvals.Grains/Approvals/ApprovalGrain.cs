@@ -1,3 +1,4 @@
+using Approvals.Contracts;
 using Approvals.Core;
 using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
@@ -5,20 +6,21 @@ using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Runtime.Actors;
 using Microsoft.Extensions.Options;
+using Approvals.Grains.Storage;
 using Orleans.Storage;
 
 namespace Approvals.Grains.Approvals;
 
 /// <summary>
 /// One approval request. Each call is a turn: run the pure state machine of <see cref="ApprovalStateMachine"/>
-/// on the state held, then write with a version check through <see cref="ApprovalGrainStorage"/>. A lost
+/// on the state held, then write with a version check through <see cref="GroupCommitGrainStorage"/>. A lost
 /// race (another activation wrote first, e.g. on a node that was declared dead and resumed) reloads and
 /// decides again; a refusal is only ever given on state read fresh in the same call. The deadline is
 /// the state's, never a tick's: a reminder (durable) and, while active, a grain timer (precise) only
 /// ask the grain to compare the clock with it, as every command and every activation does.
 /// </summary>
 public sealed class ApprovalGrain(
-    [PersistentState("approval", ApprovalGrainStorage.Name)] IPersistentState<ApprovalRecord> record,
+    [PersistentState("approval", GroupCommitGrainStorage.Name)] IPersistentState<ApprovalRecord> record,
     IOptions<ApprovalOptions> options,
     IOptions<ApprovalGrainOptions> grainOptions,
     TimeProvider clock) : Grain, IApprovalGrain, IRemindable
@@ -164,6 +166,13 @@ public sealed class ApprovalGrain(
             if (Current!.IsFinal)
             {
                 await UnregisterDeadlineReminderAsync();
+                if (Current.WorkflowId is { } workflowId)
+                {
+                    // Right after the commit; one-way, so a run that cancelled this request is never waited on.
+                    // The event-log dispatcher delivers it again if this message is lost.
+                    await GrainFactory.GetGrain<IWorkflowGrain>(GrainKeys.Workflow(_tenant, workflowId))
+                        .ApprovalDecidedAsync(_id, WireNames.Of(Current.Status));
+                }
             }
             if (catchingUp)
             {

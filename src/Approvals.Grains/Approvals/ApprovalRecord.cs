@@ -1,18 +1,31 @@
 using Approvals.Core.Storage;
+using Approvals.Grains.Storage;
 
 namespace Approvals.Grains.Approvals;
 
-/// <summary>
-/// What an approval grain keeps through <see cref="ApprovalGrainStorage"/>: the request as last
-/// loaded or committed, and the write the grain is about to commit (the new state with its events
-/// and the reply of the idempotent request it answers), which the storage turns into one write of
-/// the group commit. Never serialised by Orleans: our storage maps it to our tables.
-/// </summary>
-public sealed class ApprovalRecord
+/// <summary>An approval grain's state: the request (and the hash of its latest event) and the write about to commit.</summary>
+public sealed class ApprovalRecord : IGrainRecord
 {
-    /// <summary>The request and the hash of its latest event; null before it is filed.</summary>
-    public StoredApproval? Current { get; set; }
+    /// <summary>The request and its chain head; null before it is filed.</summary>
+    public StoredApproval? Current { get; private set; }
 
-    /// <summary>The write the next <c>WriteStateAsync</c> commits.</summary>
+    /// <summary>Set by the grain before it writes.</summary>
     public ApprovalWrite? Pending { get; set; }
+
+    public long? Version => Current?.State.Version;
+
+    StateWrite? IGrainRecord.Pending => Pending;
+
+    public async Task LoadAsync(IStateStore store, string tenant, string id)
+    {
+        var stored = await store.LoadApprovalAsync(id, CancellationToken.None);
+        Current = stored is not null && stored.State.TenantId == tenant ? stored : null;
+        Pending = null;
+    }
+
+    public void Committed()
+    {
+        Current = new StoredApproval(Pending!.State, Pending.ChainHead);
+        Pending = null;
+    }
 }

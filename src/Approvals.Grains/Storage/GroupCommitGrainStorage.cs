@@ -1,0 +1,73 @@
+using System.Globalization;
+using Approvals.Core.Storage;
+using Approvals.Grains.Abstractions;
+using Approvals.Runtime.Actors;
+using Orleans.Storage;
+
+namespace Approvals.Grains.Storage;
+
+/// <summary>
+/// Our grain storage. The stock ADO.NET storage keeps an opaque blob that can be neither queried nor
+/// committed with events; this one writes a grain's state row, its hash-chained events, the reply of
+/// the idempotent request it answers and the status counters in one transaction, shared with other
+/// grains' writes (group commit). ETag = version; a lost race is an <see cref="InconsistentStateException"/>.
+/// </summary>
+public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter writer) : IGrainStorage
+{
+    /// <summary>The name grains give in <c>[PersistentState(…, Name)]</c>.</summary>
+    public const string Name = "approvals";
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var record = Record(grainState);
+        var (tenant, id) = GrainKeys.Parse(grainId.Key.ToString()!);
+        // Another tenant's row under this id is not this grain's: as far as it knows, there is none.
+        await record.LoadAsync(store, tenant, id);
+        Describe(record, grainState);
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var record = Record(grainState);
+        var write = record.Pending ?? throw new InvalidOperationException($"{grainId} wrote without a pending write.");
+        if (await writer.WriteAsync(write, CancellationToken.None) != WriteOutcome.Committed)
+        {
+            throw new InconsistentStateException(
+                $"{write.Key} is no longer at version {write.ExpectedVersion}.", storedEtag: null, currentEtag: grainState.ETag);
+        }
+        record.Committed();
+        Describe(record, grainState);
+    }
+
+    /// <summary>Requests and runs are never deleted: they end in a final status and stay in the audit trail.</summary>
+    public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
+        throw new NotSupportedException("Approval requests and workflow runs are never deleted.");
+
+    private static void Describe<T>(IGrainRecord record, IGrainState<T> grainState)
+    {
+        grainState.RecordExists = record.Version is not null;
+        grainState.ETag = record.Version?.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static IGrainRecord Record<T>(IGrainState<T> grainState) =>
+        grainState.State as IGrainRecord ?? throw new NotSupportedException($"{nameof(GroupCommitGrainStorage)} keeps only approval and workflow records.");
+}
+
+/// <summary>
+/// What a grain keeps through <see cref="GroupCommitGrainStorage"/>: its state as last loaded or
+/// committed, and the write it is about to commit. Never serialised by Orleans.
+/// </summary>
+public interface IGrainRecord
+{
+    /// <summary>The committed version, or null when nothing is stored.</summary>
+    long? Version { get; }
+
+    /// <summary>The write the next <c>WriteStateAsync</c> commits.</summary>
+    StateWrite? Pending { get; }
+
+    /// <summary>Loads the row of <paramref name="id"/> if it belongs to <paramref name="tenant"/>, and drops any pending write.</summary>
+    Task LoadAsync(IStateStore store, string tenant, string id);
+
+    /// <summary>The pending write committed: it is now the current state.</summary>
+    void Committed();
+}
