@@ -17,24 +17,21 @@ namespace Approvals.Storage.Sqlite;
 public sealed partial class SqliteApprovalsStore : IApprovalsStore, IDisposable
 {
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    // Shared with every other writer of this file in the process (the reminder table): see SqliteDatabaseFile.
+    private readonly SemaphoreSlim _writeLock;
 
     /// <summary>Uses the database named by <paramref name="connectionString"/> (e.g. <c>Data Source=./data/approvals.db</c>).</summary>
     public SqliteApprovalsStore(string connectionString)
     {
-        var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
-        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(builder.DataSource))
-        {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));
-            if (!string.IsNullOrEmpty(folder))
-            {
-                Directory.CreateDirectory(folder);
-            }
-        }
-        _connectionString = builder.ToString();
+        _connectionString = SqliteDatabaseFile.Prepare(connectionString);
+        _writeLock = SqliteDatabaseFile.WriteGate(_connectionString);
     }
 
-    public void Dispose() => _writeLock.Dispose();
+    /// <summary>Releases nothing: the write gate belongs to the file and outlives any one store over it.</summary>
+    public void Dispose()
+    {
+    }
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {

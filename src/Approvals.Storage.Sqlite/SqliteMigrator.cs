@@ -19,6 +19,14 @@ internal static class SqliteMigrator
                 continue;
             }
             await using var transaction = connection.BeginTransaction(deferred: false);
+            // Another connection to the file (the reminder table starting beside the store, another
+            // process) may have applied it since the list was read. BEGIN IMMEDIATE holds the write lock,
+            // so this check and the script are one step.
+            if (await connection.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM schema_migrations WHERE version = @version;", new { version }, transaction) > 0)
+            {
+                continue;
+            }
             await connection.ExecuteAsync(sql, transaction: transaction);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, datetime('now'));",
