@@ -23,13 +23,6 @@ public interface ITokenSubject
     int? ApprovalLevel => null;
 }
 
-/// <summary>A person calling the API, as their token describes them.</summary>
-public sealed record Caller(string Id, string Name, string Tenant, IReadOnlyList<string> Roles) : ITokenSubject
-{
-    /// <summary>A valid HS256 token for this person.</summary>
-    public string Token => TestTokens.Mint(this);
-}
-
 /// <summary>
 /// Mints tokens the way an identity provider would, independently of the server's own token command:
 /// HS256 over a fixed test key (configured as <c>Approvals:Auth:SigningKey</c>), issuer and audience
