@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
@@ -10,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task EveryCall_WithoutToken_Returns401Unauthorized()
@@ -47,7 +46,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
 
         foreach (var (why, token) in refused)
         {
-            foreach (var response in await CallEveryEndpointAsync(id, token))
+            foreach (var response in await CallEveryEndpointAsync(id, new BearerToken(token)))
             {
                 Assert.True(response.Status == HttpStatusCode.Unauthorized, $"{why}: {response}");
                 AssertProblem(response, HttpStatusCode.Unauthorized, "unauthorized");
@@ -63,7 +62,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
         // The control for the refused tokens: the same minting with nothing changed works.
         var user = Person("user_forger", "Fay Forger", "requester");
 
-        var response = await Api.SendAsync(HttpMethod.Get, "/v1/approvals", TestTokens.Mint(user, SecurityAlgorithms.HmacSha256));
+        var response = await Api.SendAsync(HttpMethod.Get, "/v1/approvals", new BearerToken(TestTokens.Mint(user, SecurityAlgorithms.HmacSha256)));
 
         Assert.Equal(HttpStatusCode.OK, response.Status);
     }
@@ -76,7 +75,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
         // An admin, so a token that slipped through would be allowed everything; each payload is
         // correctly signed, only the claim named in the key is wrong.
         var admin = Person("user_claims", "Cal Claims", "requester", "reviewer", "admin");
-        var refused = new Dictionary<string, string>
+        var refused = new Dictionary<string, BearerToken>
         {
             ["no sub"] = Signed(admin, p => p.Remove("sub")),
             ["empty sub"] = Signed(admin, p => p["sub"] = ""),
@@ -165,11 +164,11 @@ public abstract partial class ApprovalsApiTests<TFixture>
     }
 
     /// <summary>A correctly signed token for <paramref name="user"/> whose payload <paramref name="edit"/> changed.</summary>
-    private static string Signed(TestUser user, Action<JsonObject> edit)
+    private static BearerToken Signed(Caller user, Action<JsonObject> edit)
     {
         var payload = TestTokens.Payload(user);
         edit(payload);
-        return TestTokens.MintSigned(payload);
+        return new BearerToken(TestTokens.MintSigned(payload));
     }
 
     /// <summary>
@@ -179,7 +178,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     /// </summary>
     private List<(HttpMethod Method, string Path)> AuthenticatedEndpoints(string id)
     {
-        var endpoints = Fixture.Factory.Services.GetRequiredService<EndpointDataSource>().Endpoints
+        var endpoints = Server.Services.GetRequiredService<EndpointDataSource>().Endpoints
             .OfType<RouteEndpoint>()
             .Where(e => e.Metadata.GetMetadata<IAuthorizeData>() is not null && e.Metadata.GetMetadata<IAllowAnonymous>() is null)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"])
@@ -195,7 +194,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     }
 
     /// <summary>Every call of the section with the given bearer token (or none).</summary>
-    private async Task<List<Reply>> CallEveryEndpointAsync(string id, string? token)
+    private async Task<List<Reply>> CallEveryEndpointAsync(string id, BearerToken? token)
     {
         var body = NewRequest().ToJsonString();
         return

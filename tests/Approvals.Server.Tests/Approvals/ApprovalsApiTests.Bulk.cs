@@ -4,7 +4,7 @@ using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task BulkApprove_ChecksEachIdOnItsOwn()

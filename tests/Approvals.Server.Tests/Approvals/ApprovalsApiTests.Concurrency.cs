@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task EveryWrite_WithStaleIfMatch_Returns412WithTheCurrentETag_AndChangesNothing()

@@ -4,7 +4,7 @@ using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task Create_ExampleRequest_Returns201WithLocationETagAndTheFullApproval()
@@ -155,7 +155,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
         var id = await CreateIdAsync();
         var before = await GetApprovalAsync(id);
         var otherTenant = $"t_{Guid.NewGuid():N}";
-        var outsider = new Support.TestUser("user_adm", "Ada Admin", otherTenant, ["admin", "requester"]);
+        var outsider = new Caller("user_adm", "Ada Admin", otherTenant, ["admin", "requester"]);
 
         AssertProblem(await Api.GetAsync(PathOf(id), outsider), HttpStatusCode.NotFound, "not_found");
         AssertProblem(await Api.GetAsync($"{PathOf(id)}/status", outsider), HttpStatusCode.NotFound, "not_found");

@@ -4,14 +4,13 @@ using Approvals.Contracts;
 using Approvals.Core;
 using Approvals.Core.Approvals;
 using Approvals.Core.Storage;
-using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Approvals.Server.Tests.Approvals;
 
 /// <summary>Nesting, control characters and malformed objects: refused with 400, never stored, never a 500.</summary>
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     /// <summary>A JSON object nested <paramref name="levels"/> deep: <c>{"a":{"a":…{"a":1}…}}</c>.</summary>
     private static string Nested(int levels) => string.Concat(Enumerable.Repeat("{\"a\":", levels)) + "1" + new string('}', levels);
@@ -40,7 +39,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     {
         // Data stored before the limit existed (requests allowed 64 levels then): written straight
         // to the store, as an older version of the server did.
-        var store = Fixture.Factory.Services.GetRequiredService<IStateStore>();
+        var store = Server.Services.GetRequiredService<IStateStore>();
         var now = DateTimeOffset.UtcNow;
         var id = $"apr_{Guid.NewGuid():N}";
         var state = new ApprovalState

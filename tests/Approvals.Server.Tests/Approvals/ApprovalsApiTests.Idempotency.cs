@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     private const string KeyHeader = "Idempotency-Key";
     private const string ReplayedHeader = "Idempotent-Replayed";
@@ -116,7 +115,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
         var extendId = await CreateIdAsync();
         var bulkId = await CreateIdAsync();
         var deadline = new JsonObject { ["expires_at"] = Iso(DateTimeOffset.UtcNow.AddDays(2)) };
-        (string Path, TestUser By, JsonObject Body)[] calls =
+        (string Path, Caller By, JsonObject Body)[] calls =
         [
             ($"{PathOf(rejectId)}/reject", Reviewer, new JsonObject { ["reason"] = "no" }),
             ($"{PathOf(cancelId)}/cancel", Requester, new JsonObject { ["reason"] = "moot" }),

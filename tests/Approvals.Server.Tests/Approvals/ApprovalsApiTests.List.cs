@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task List_WithoutFilters_ReturnsNewestFirstWithDataAndNextCursor()
@@ -207,7 +207,7 @@ public abstract partial class ApprovalsApiTests<TFixture>
     /// <summary>Files a request as a workflow step does (the workflow API is not part of this suite).</summary>
     private async Task<string> CreateInWorkflowAsync(string workflowId, string step)
     {
-        var service = Fixture.Factory.Services.GetRequiredService<ApprovalService>();
+        var service = Server.Services.GetRequiredService<ApprovalService>();
         var by = Principal.Person(Requester.Id, Requester.Name, Requester.Roles, Tenant);
         var result = await service.CreateAsync(new CreateApprovalRequest { Title = "Workflow review", RiskScore = 5 }, by,
             CancellationToken.None, workflowId, step);

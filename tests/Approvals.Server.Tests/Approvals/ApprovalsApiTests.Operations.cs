@@ -4,7 +4,7 @@ using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task Health_LiveAndReady_Return200WithoutToken()
@@ -36,12 +36,12 @@ public abstract partial class ApprovalsApiTests<TFixture>
     {
         var id = await CreateIdAsync();
 
-        var wrongMethod = await Api.SendAsync(HttpMethod.Delete, PathOf(id), Admin.Token);
+        var wrongMethod = await Api.SendAsync(HttpMethod.Delete, PathOf(id), Admin);
         Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.Status);
         Assert.Equal("application/problem+json", wrongMethod.MediaType);
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/approvals") { Content = new StringContent(NewRequest().ToJsonString()) };
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Requester.Token);
+        Requester.Apply(request);
         var wrongType = await Api.SendAsync(request);
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, wrongType.Status);
         Assert.Equal("application/problem+json", wrongType.MediaType);

@@ -5,7 +5,7 @@ using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     /// <summary>
     /// Tells a woken long-poll from one that ran its whole wait (60 s); far from the expected

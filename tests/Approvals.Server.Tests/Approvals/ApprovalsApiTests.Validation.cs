@@ -1,11 +1,10 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 
 namespace Approvals.Server.Tests.Approvals;
 
-public abstract partial class ApprovalsApiTests<TFixture>
+public abstract partial class ApprovalsApiTests<TServer>
 {
     [StoreFact]
     public async Task Create_MissingOrEmptyTitle_Returns400ForTitle()
@@ -175,13 +174,13 @@ public abstract partial class ApprovalsApiTests<TFixture>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/v1/approvals") { Content = new ByteArrayContent([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) };
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Requester.Token);
+            Requester.Apply(request);
             return Api.SendAsync(request);
         });
         await SendAsync("create: text/plain", () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "/v1/approvals") { Content = new StringContent(NewRequest().ToJsonString()) };
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Requester.Token);
+            Requester.Apply(request);
             return Api.SendAsync(request);
         });
         await SendAsync("extend: year 9999", () => Api.PostAsync($"{PathOf(id)}/extend", Requester, "{\"expires_at\": \"9999-12-31T23:59:59Z\"}"));

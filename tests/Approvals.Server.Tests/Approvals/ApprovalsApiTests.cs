@@ -9,15 +9,14 @@ namespace Approvals.Server.Tests.Approvals;
 /// subclassed per storage backend. Each test works in a tenant of its own, so tests share one server
 /// per backend without seeing each other's requests, counts or idempotency keys.
 /// </summary>
-public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixture> where TFixture : ApiFixture
+public abstract partial class ApprovalsApiTests<TServer> : ServerTests<TServer> where TServer : ServerFixture
 {
     /// <summary>How long a test waits for something that should happen at once.</summary>
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
 
-    protected ApprovalsApiTests(TFixture fixture)
+    protected ApprovalsApiTests(TServer server)
+        : base(server)
     {
-        Fixture = fixture;
-        Tenant = $"t_{Guid.NewGuid():N}";
         Requester = Person("user_7", "Rita Requester", "requester");
         Reviewer = Person("user_42", "Bob Smith", "reviewer");
         Manager = Person("user_mgr", "Mia Manager", "manager");
@@ -26,22 +25,12 @@ public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixtu
         Viewer = Person("user_view", "Vic Viewer", "viewer");
     }
 
-    protected TFixture Fixture { get; }
-
-    protected ApiClient Api => new(Fixture.Client);
-
-    /// <summary>This test's own tenant.</summary>
-    protected string Tenant { get; }
-
-    protected TestUser Requester { get; }
-    protected TestUser Reviewer { get; }
-    protected TestUser Manager { get; }
-    protected TestUser SecurityManager { get; }
-    protected TestUser Admin { get; }
-    protected TestUser Viewer { get; }
-
-    /// <summary>A person of this test's tenant.</summary>
-    protected TestUser Person(string id, string name, params string[] roles) => new(id, name, Tenant, roles);
+    protected Caller Requester { get; }
+    protected Caller Reviewer { get; }
+    protected Caller Manager { get; }
+    protected Caller SecurityManager { get; }
+    protected Caller Admin { get; }
+    protected Caller Viewer { get; }
 
     protected static string PathOf(string id) => $"/v1/approvals/{id}";
 
@@ -75,30 +64,30 @@ public abstract partial class ApprovalsApiTests<TFixture> : IClassFixture<TFixtu
     };
 
     /// <summary>Files a request and returns the created approval (fails unless 201).</summary>
-    protected async Task<JsonObject> CreateApprovalAsync(JsonObject? body = null, TestUser? by = null)
+    protected async Task<JsonObject> CreateApprovalAsync(JsonObject? body = null, Caller? by = null)
     {
         var response = await Api.PostAsync("/v1/approvals", by ?? Requester, body ?? NewRequest());
         Assert.True(response.Status == HttpStatusCode.Created, response.ToString());
         return response.Json;
     }
 
-    protected async Task<string> CreateIdAsync(JsonObject? body = null, TestUser? by = null) =>
+    protected async Task<string> CreateIdAsync(JsonObject? body = null, Caller? by = null) =>
         Str((await CreateApprovalAsync(body, by))["id"])!;
 
-    protected Task<Reply> ApproveAsync(string id, TestUser by, string? note = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> ApproveAsync(string id, Caller by, string? note = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/approve", by, note is null ? new JsonObject() : new JsonObject { ["note"] = note }, headers);
 
-    protected Task<Reply> RejectAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> RejectAsync(string id, Caller by, string? reason = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/reject", by, reason is null ? new JsonObject() : new JsonObject { ["reason"] = reason }, headers);
 
-    protected Task<Reply> CancelAsync(string id, TestUser by, string? reason = null, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> CancelAsync(string id, Caller by, string? reason = null, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/cancel", by, reason is null ? new JsonObject() : new JsonObject { ["reason"] = reason }, headers);
 
-    protected Task<Reply> ExtendAsync(string id, TestUser by, DateTimeOffset expiresAt, params (string Name, string Value)[] headers) =>
+    protected Task<Reply> ExtendAsync(string id, Caller by, DateTimeOffset expiresAt, params (string Name, string Value)[] headers) =>
         Api.PostAsync($"{PathOf(id)}/extend", by, new JsonObject { ["expires_at"] = Iso(expiresAt) }, headers);
 
     /// <summary>The approval as GET returns it now (fails unless 200).</summary>
-    protected async Task<JsonObject> GetApprovalAsync(string id, TestUser? by = null)
+    protected async Task<JsonObject> GetApprovalAsync(string id, Caller? by = null)
     {
         var response = await Api.GetAsync(PathOf(id), by ?? Requester);
         Assert.True(response.Status == HttpStatusCode.OK, response.ToString());

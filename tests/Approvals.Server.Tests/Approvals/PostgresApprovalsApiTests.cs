@@ -5,4 +5,5 @@ namespace Approvals.Server.Tests.Approvals;
 
 /// <summary>The approval calls against PostgreSQL in a fresh schema (skipped without a server unless CI=true).</summary>
 [RequiresPostgres]
-public sealed class PostgresApprovalsApiTests(PostgresApiFixture fixture) : ApprovalsApiTests<PostgresApiFixture>(fixture);
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresApprovalsApiTests(PostgresServer server) : ApprovalsApiTests<PostgresServer>(server);

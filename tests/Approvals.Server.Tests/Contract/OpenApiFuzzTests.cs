@@ -20,7 +20,7 @@ namespace Approvals.Server.Tests.Contract;
 /// and media type, a body its schema accepts, a problem any ProblemDetails reader reads). Sequential and
 /// seeded, so a run is repeatable; APPROVALS_FUZZ_SEED and APPROVALS_FUZZ_REQUESTS change it (README, "Fuzzing").
 /// </summary>
-public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHelper output) : IClassFixture<TFixture> where TFixture : ApiFixture
+public abstract class OpenApiFuzzTests<TServer>(TServer server, ITestOutputHelper output) where TServer : ServerFixture
 {
     private static readonly TimeSpan AnswerGuard = TimeSpan.FromSeconds(30);
 
@@ -29,7 +29,7 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
     {
         var seed = ulong.Parse(Environment.GetEnvironmentVariable("APPROVALS_FUZZ_SEED") ?? "20260801", CultureInfo.InvariantCulture);
         var count = int.Parse(Environment.GetEnvironmentVariable("APPROVALS_FUZZ_REQUESTS") ?? "10000", CultureInfo.InvariantCulture);
-        var client = fixture.Client;
+        var client = server.Client;
         var contract = await OpenApiContract.LoadAsync(client);
         var violations = new List<string>();
         var world = await SeedAsync(contract, violations);
@@ -99,7 +99,7 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
         string body;
         try
         {
-            response = await fixture.Client.SendAsync(message, stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, guard.Token);
+            response = await server.Client.SendAsync(message, stream ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead, guard.Token);
             body = stream && response.IsSuccessStatusCode ? "" : await response.Content.ReadAsStringAsync(guard.Token);
         }
         catch (OperationCanceledException) when (guard.IsCancellationRequested)
@@ -138,16 +138,16 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
     {
         var tenant = $"fuzz_{Guid.NewGuid():N}";
         var world = new FuzzWorld();
-        TestUser Person(string id, params string[] roles) => new(id, $"Fuzz {id}", tenant, roles);
+        Caller Person(string id, params string[] roles) => new(id, $"Fuzz {id}", tenant, roles);
         var admin = Person("fz_admin", "admin");
         var requester = Person("fz_req", "requester");
         var reviewer = Person("fz_rev", "reviewer");
         var manager = Person("fz_mgr", "manager");
         var security = Person("fz_sec", "security_manager");
         var viewer = Person("fz_view", "viewer");
-        var otherAdmin = new TestUser("fz_other", "Other Admin", tenant + "_other", ["admin"]);
+        var otherAdmin = new Caller("fz_other", "Other Admin", tenant + "_other", ["admin"]);
 
-        async Task<JsonObject> CallAsync(string method, string template, string path, TestUser user, JsonNode? body = null)
+        async Task<JsonObject> CallAsync(string method, string template, string path, Caller user, JsonNode? body = null)
         {
             using var message = new HttpRequestMessage(new HttpMethod(method), path);
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
@@ -155,7 +155,7 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
             {
                 message.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
             }
-            using var response = await fixture.Client.SendAsync(message);
+            using var response = await server.Client.SendAsync(message);
             var text = await response.Content.ReadAsStringAsync();
             violations.AddRange(contract.Check(contract.Operation(method, template), (int)response.StatusCode, response.Content.Headers.ContentType?.MediaType, text)
                 .Select(v => $"seeding: {v}"));
@@ -240,7 +240,7 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
 
         // A webhook straight into storage (creation through the API refuses loopback targets); the sender
         // refuses loopback too, so its deliveries fail here and never leave the machine.
-        var store = fixture.Factory.Services.GetRequiredService<IWebhookStore>();
+        var store = server.Services.GetRequiredService<IWebhookStore>();
         var webhook = new WebhookSubscription($"whk_fuzz{Guid.NewGuid():N}", tenant, "http://127.0.0.1:9/hook", ["*"], "whsec_" + Guid.NewGuid().ToString("N"),
             DateTimeOffset.UtcNow, null, null);
         await store.CreateSubscriptionAsync(webhook, CancellationToken.None);
@@ -251,8 +251,10 @@ public abstract class OpenApiFuzzTests<TFixture>(TFixture fixture, ITestOutputHe
 }
 
 /// <summary>The fuzzer against SQLite.</summary>
-public sealed class SqliteOpenApiFuzzTests(SqliteApiFixture fixture, ITestOutputHelper output) : OpenApiFuzzTests<SqliteApiFixture>(fixture, output);
+[Collection(SqliteServerCollection.Name)]
+public sealed class SqliteOpenApiFuzzTests(SqliteServer server, ITestOutputHelper output) : OpenApiFuzzTests<SqliteServer>(server, output);
 
 /// <summary>The fuzzer against PostgreSQL, where NUL characters in text are refused by the database itself.</summary>
 [RequiresPostgres]
-public sealed class PostgresOpenApiFuzzTests(PostgresApiFixture fixture, ITestOutputHelper output) : OpenApiFuzzTests<PostgresApiFixture>(fixture, output);
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresOpenApiFuzzTests(PostgresServer server, ITestOutputHelper output) : OpenApiFuzzTests<PostgresServer>(server, output);

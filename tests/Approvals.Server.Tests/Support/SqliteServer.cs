@@ -1,0 +1,36 @@
+using Microsoft.Data.Sqlite;
+
+namespace Approvals.Server.Tests.Support;
+
+/// <summary>The server on SQLite in a temporary data folder of its own.</summary>
+public class SqliteServer : ServerFixture
+{
+    private readonly string _folder = NewTempFolder();
+
+    protected override Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        return Task.FromResult<IReadOnlyDictionary<string, string?>>(new Dictionary<string, string?> { ["Approvals:DataFolder"] = _folder });
+    }
+
+    protected override Task RemoveStorageAsync()
+    {
+        // Pooled connections would keep the database file open.
+        SqliteConnection.ClearAllPools();
+        DeleteFolder(_folder);
+        return Task.CompletedTask;
+    }
+
+    public override async Task<int> ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql.Replace("@", "$", StringComparison.Ordinal);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue("$" + name, value);
+        }
+        return await command.ExecuteNonQueryAsync();
+    }
+}
