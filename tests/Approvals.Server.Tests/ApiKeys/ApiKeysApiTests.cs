@@ -1,42 +1,35 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.ApiKeys.Tests.Support;
+using Approvals.Server.Tests.Support;
 using Approvals.Testing.Storage;
 
-namespace Approvals.Server.ApiKeys.Tests.ApiKeys;
+namespace Approvals.Server.Tests.ApiKeys;
 
 /// <summary>
 /// API keys over HTTP through the real program, written once and subclassed per storage backend: keys
 /// shown once and stored as hashes, both ways of presenting them, what each scope allows, that a key
 /// never decides, and that a revoked key is refused by the very next request. Each test works in a
-/// tenant of its own, so the tests of a class share one server.
+/// tenant of its own, so the tests share the backend's one server.
 /// </summary>
-public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TServer : KeyServer
+public abstract class ApiKeysApiTests<TServer> : ServerTests<TServer> where TServer : ServerFixture
 {
     protected ApiKeysApiTests(TServer server)
+        : base(server)
     {
-        Server = server;
-        Tenant = $"t_{Guid.NewGuid():N}";
-        Admin = new Person("ada", Tenant, "admin");
-        Requester = new Person("rita", Tenant, "requester");
-        Reviewer = new Person("bob", Tenant, "reviewer");
-        OtherAdmin = new Person("ada", $"other_{Tenant}", "admin");
+        Admin = Person("ada", "Ada Admin", "admin");
+        Requester = Person("rita", "Rita Requester", "requester");
+        Reviewer = Person("bob", "Bob Reviewer", "reviewer");
+        OtherAdmin = new Caller("ada", "Ada Elsewhere", $"other_{Tenant}", ["admin"]);
     }
 
-    protected TServer Server { get; }
+    protected Caller Admin { get; }
 
-    protected Api Api => new(Server.Client);
+    protected Caller Requester { get; }
 
-    protected string Tenant { get; }
-
-    protected Person Admin { get; }
-
-    protected Person Requester { get; }
-
-    protected Person Reviewer { get; }
+    protected Caller Reviewer { get; }
 
     /// <summary>An admin of another tenant (with the same user id as <see cref="Admin"/>).</summary>
-    protected Person OtherAdmin { get; }
+    protected Caller OtherAdmin { get; }
 
     // ---- helpers ----
 
@@ -51,7 +44,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
         return reply.Json;
     }
 
-    protected async Task<Key> NewKeyAsync(params string[] scopes) => new(Str(await CreateKeyAsync(Admin, scopes), "key")!);
+    protected async Task<ApiKey> NewKeyAsync(params string[] scopes) => new(Str(await CreateKeyAsync(Admin, scopes), "key")!);
 
     protected static JsonObject ApprovalBody(string title = "Send Q3 report") =>
         new() { ["title"] = title, ["risk_score"] = 30, ["expires_in"] = "PT1H" };
@@ -113,11 +106,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     public async Task Create_WithAnIdempotencyKey_RetryGetsTheSameKeyIdWithoutTheSecret_AndMakesNoSecondKey()
     {
         var key = $"create-key-{Guid.NewGuid():N}";
-        async Task<Reply> CreateAsync()
-        {
-            var idempotent = new IdempotentCredential(Admin, key);
-            return await Api.PostAsync("/v1/api-keys", idempotent, KeyBody("deploy bot", "approvals:read"));
-        }
+        Task<Reply> CreateAsync() => Api.PostAsync("/v1/api-keys", Admin, KeyBody("deploy bot", "approvals:read"), ("Idempotency-Key", key));
 
         var first = await CreateAsync();
         var retry = await CreateAsync();
@@ -130,16 +119,6 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
         Assert.Null(retry.Json["key"]);
         var list = await Api.GetAsync("/v1/api-keys", Admin);
         Assert.Single(list.Json["data"]!.AsArray());
-    }
-
-    /// <summary>A person's token plus an Idempotency-Key header.</summary>
-    private sealed record IdempotentCredential(Person By, string Key) : Credential
-    {
-        public override void Apply(HttpRequestMessage request)
-        {
-            By.Apply(request);
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", Key);
-        }
     }
 
     [StoreFact]
@@ -159,7 +138,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     {
         var id = Str(await CreateKeyAsync(Admin, "approvals:read"), "id");
 
-        foreach (var person in new[] { Requester, Reviewer, new Person("mia", Tenant, "manager", "security_manager") })
+        foreach (var person in new[] { Requester, Reviewer, Person("mia", "Mia Manager", "manager", "security_manager") })
         {
             AssertProblem(await Api.PostAsync("/v1/api-keys", person, KeyBody("bot", "approvals:read")), HttpStatusCode.Forbidden, "forbidden");
             AssertProblem(await Api.GetAsync("/v1/api-keys", person), HttpStatusCode.Forbidden, "forbidden");
@@ -171,7 +150,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     public async Task AnotherTenantsKey_Is404_AndStaysValid()
     {
         var created = await CreateKeyAsync(Admin, "approvals:read");
-        var key = new Key(Str(created, "key")!);
+        var key = new ApiKey(Str(created, "key")!);
 
         AssertProblem(await Api.DeleteAsync($"/v1/api-keys/{Str(created, "id")}", OtherAdmin), HttpStatusCode.NotFound, "not_found");
 
@@ -222,8 +201,8 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
 
         foreach (var text in new[] { "ak_nonsense", "not-a-key", altered, unknown })
         {
-            AssertProblem(await Api.GetAsync("/v1/approvals", new Key(text)), HttpStatusCode.Unauthorized, "unauthorized");
-            AssertProblem(await Api.GetAsync("/v1/approvals", new Key(text).ViaXApiKey), HttpStatusCode.Unauthorized, "unauthorized");
+            AssertProblem(await Api.GetAsync("/v1/approvals", new ApiKey(text)), HttpStatusCode.Unauthorized, "unauthorized");
+            AssertProblem(await Api.GetAsync("/v1/approvals", new ApiKey(text).ViaXApiKey), HttpStatusCode.Unauthorized, "unauthorized");
         }
     }
 
@@ -231,7 +210,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     public async Task Revoke_TheVeryNextRequestWithTheKeyIs401()
     {
         var created = await CreateKeyAsync(Admin, "approvals:read");
-        var key = new Key(Str(created, "key")!);
+        var key = new ApiKey(Str(created, "key")!);
         Assert.Equal(HttpStatusCode.OK, (await Api.GetAsync("/v1/approvals", key)).Status);
 
         var revoke = await Api.DeleteAsync($"/v1/api-keys/{Str(created, "id")}", Admin);
@@ -326,7 +305,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
         var created = await Api.PostAsync("/v1/api-keys", admin, KeyBody("child", "approvals:read"));
         Assert.True(created.Status == HttpStatusCode.Created, created.ToString());
         var childId = Str(created.Json, "id")!;
-        var child = new Key(Str(created.Json, "key")!);
+        var child = new ApiKey(Str(created.Json, "key")!);
         Assert.Equal(2, (await Api.GetAsync("/v1/api-keys", admin)).Json["data"]!.AsArray().Count);
 
         Assert.Equal(HttpStatusCode.NoContent, (await Api.DeleteAsync($"/v1/api-keys/{childId}", admin)).Status);
@@ -360,10 +339,10 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     public async Task APersonWhoseSubIsAKeysId_CannotCancelOrExtendTheKeysRequest_AndDecidingItIsNotSelfApproval()
     {
         var created = await CreateKeyAsync(Admin, "approvals:create", "approvals:read");
-        var key = new Key(Str(created, "key")!);
+        var key = new ApiKey(Str(created, "key")!);
         var id = Str((await Api.PostAsync("/v1/approvals", key, ApprovalBody())).Json, "id")!;
         // The identity provider issued this person the key's id as sub (by accident or by design).
-        var namesake = new Person(Str(created, "id")!, Tenant, "requester", "reviewer");
+        var namesake = Person(Str(created, "id")!, "Nat Namesake", "requester", "reviewer");
         var later = new JsonObject { ["expires_at"] = DateTimeOffset.UtcNow.AddHours(5).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) };
 
         AssertProblem(await Api.PostAsync($"/v1/approvals/{id}/cancel", namesake, new JsonObject { ["reason"] = "not mine" }), HttpStatusCode.Forbidden, "forbidden");
@@ -386,7 +365,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
     public async Task APersonWhoseSubIsAKeysId_CannotCancelTheKeysWorkflowOrTheApprovalItFiled()
     {
         var created = await CreateKeyAsync(Admin, "workflows:write", "workflows:read");
-        var key = new Key(Str(created, "key")!);
+        var key = new ApiKey(Str(created, "key")!);
         var plan = new JsonObject
         {
             ["name"] = "rotate-credentials",
@@ -401,7 +380,7 @@ public abstract class ApiKeysApiTests<TServer> : IClassFixture<TServer> where TS
         Assert.True(started.Status == HttpStatusCode.Created, started.ToString());
         var workflowId = Str(started.Json, "id")!;
         var approvalId = Str(started.Json["history"]![0], "approval_id")!;
-        var namesake = new Person(Str(created, "id")!, Tenant, "requester");
+        var namesake = Person(Str(created, "id")!, "Nat Namesake", "requester");
 
         AssertProblem(await Api.PostAsync($"/v1/workflows/{workflowId}/cancel", namesake, new JsonObject()), HttpStatusCode.Forbidden, "forbidden");
         AssertProblem(await Api.PostAsync($"/v1/approvals/{approvalId}/cancel", namesake, new JsonObject()), HttpStatusCode.Forbidden, "forbidden");
