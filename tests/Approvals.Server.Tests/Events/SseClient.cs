@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 
-namespace Approvals.Server.Events.Tests.Support;
+namespace Approvals.Server.Tests.Events;
 
 /// <summary>One event frame of the stream.</summary>
 public sealed record SseEvent(string? Id, JsonObject Data);

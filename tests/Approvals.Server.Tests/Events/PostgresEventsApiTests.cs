@@ -1,19 +1,20 @@
 using System.Diagnostics;
-using Approvals.Server.Events.Tests.Support;
+using Approvals.Server.Tests.Support;
 using Approvals.Testing.PostgreSql;
 
-namespace Approvals.Server.Events.Tests.Events;
+namespace Approvals.Server.Tests.Events;
 
 /// <summary>The event stream and audit calls against PostgreSQL in a fresh schema (skipped without a server unless CI=true).</summary>
 [RequiresPostgres]
-public sealed class PostgresEventsApiTests(PostgresEventsServer server) : EventsApiTests<PostgresEventsServer>(server)
+[Collection(PostgresServerCollection.Name)]
+public sealed class PostgresEventsApiTests(PostgresServer server) : EventsApiTests<PostgresServer>(server)
 {
     [PostgresFact]
     public async Task Stream_OnOneNode_SeesEventsWrittenThroughAnother_Promptly()
     {
         // A second node on the same schema whose streams never wake on their own (no ping, no fallback
         // re-read within the test): only the change feed (LISTEN/NOTIFY) can tell it the log moved.
-        var listening = Server.StartAnother(new Dictionary<string, string?>
+        var listening = Server.StartNode(new Dictionary<string, string?>
         {
             ["Approvals:Events:PingInterval"] = "01:00:00",
             ["Approvals:Events:FallbackInterval"] = "01:00:00",

@@ -1,35 +1,28 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Events.Tests.Support;
+using Approvals.Server.Tests.Support;
 
-namespace Approvals.Server.Events.Tests.Events;
+namespace Approvals.Server.Tests.Events;
 
 /// <summary>
 /// The live event stream and the audit calls of API.md over HTTP, through the real program, written once
-/// and subclassed per storage backend. Each test works in a tenant of its own, so the tests of a class
-/// share one server. Asynchronous arrivals are awaited with deadlines, never by sleeping.
+/// and subclassed per storage backend. Each test works in a tenant of its own, so the tests share the
+/// backend's one server. Asynchronous arrivals are awaited with deadlines, never by sleeping.
 /// </summary>
-public abstract partial class EventsApiTests<TServer> : IClassFixture<TServer> where TServer : EventsServer
+public abstract partial class EventsApiTests<TServer> : ServerTests<TServer> where TServer : ServerFixture
 {
     /// <summary>How long a test waits for something that should come within a moment.</summary>
     protected static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
     protected EventsApiTests(TServer server)
+        : base(server)
     {
-        Server = server;
-        Tenant = $"t_{Guid.NewGuid():N}";
         Requester = Person("rita", "Rita Requester", "requester");
         Reviewer = Person("bob", "Bob Reviewer", "reviewer");
         Viewer = Person("vic", "Vic Viewer", "viewer");
         Admin = Person("ada", "Ada Admin", "admin");
         Outsider = new Caller("rita", "Rita Elsewhere", $"other_{Tenant}", ["requester", "admin"]);
     }
-
-    protected TServer Server { get; }
-
-    protected Api Api => new(Server.Client);
-
-    protected string Tenant { get; }
 
     protected Caller Requester { get; }
 
@@ -42,12 +35,10 @@ public abstract partial class EventsApiTests<TServer> : IClassFixture<TServer> w
     /// <summary>Someone of another tenant.</summary>
     protected Caller Outsider { get; }
 
-    protected Caller Person(string id, string name, params string[] roles) => new(id, name, Tenant, roles);
-
     /// <summary>Files a low-risk approval and returns its id.</summary>
     protected async Task<string> CreateApprovalAsync(Caller by, string title = "Deploy", params (string Name, string Value)[] headers)
     {
-        var reply = await new Api(Server.Client).PostAsync("/v1/approvals", by, new JsonObject { ["title"] = title, ["risk_score"] = 10 }, headers);
+        var reply = await Api.PostAsync("/v1/approvals", by, new JsonObject { ["title"] = title, ["risk_score"] = 10 }, headers);
         Assert.True(reply.Status == HttpStatusCode.Created, reply.ToString());
         return reply.Json["id"]!.GetValue<string>();
     }

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Events.Tests.Support;
+using Approvals.Server.Tests.Support;
 
-namespace Approvals.Server.Events.Tests.Events;
+namespace Approvals.Server.Tests.Events;
 
 public abstract partial class EventsApiTests<TServer>
 {

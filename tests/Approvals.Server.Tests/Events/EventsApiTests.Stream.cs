@@ -1,7 +1,6 @@
 using System.Net;
-using Approvals.Server.Events.Tests.Support;
 
-namespace Approvals.Server.Events.Tests.Events;
+namespace Approvals.Server.Tests.Events;
 
 public abstract partial class EventsApiTests<TServer>
 {
