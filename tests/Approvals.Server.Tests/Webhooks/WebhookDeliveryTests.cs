@@ -3,7 +3,6 @@ using Approvals.Contracts;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
 using Approvals.Runtime.Webhooks;
-using Approvals.Server.Webhooks.Tests.Support;
 using Approvals.Storage.PostgreSql;
 using Approvals.Storage.Sqlite;
 using Approvals.Testing;
@@ -13,7 +12,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace Approvals.Server.Webhooks.Tests.Webhooks;
+namespace Approvals.Server.Tests.Webhooks;
 
 /// <summary>
 /// The fan-out and the sender on a fake clock, so the real retry schedule (5 s, 5 min, 30 min, 2 h,

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Approvals.Server.Webhooks.Tests.Support;
+namespace Approvals.Server.Tests.Webhooks;
 
 /// <summary>
 /// An independent verifier of the Standard Webhooks signature, written from the specification and not

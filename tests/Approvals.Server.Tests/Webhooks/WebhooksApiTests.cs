@@ -1,37 +1,31 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Server.Webhooks.Tests.Support;
+using Approvals.Server.Tests.Support;
 using Approvals.Testing.PostgreSql;
 using Approvals.Testing.Storage;
 
-namespace Approvals.Server.Webhooks.Tests.Webhooks;
+namespace Approvals.Server.Tests.Webhooks;
 
 /// <summary>
 /// The webhook calls over HTTP through the real program, with its fan-out and sender running on the
-/// real clock and a short retry schedule, against a real receiver on loopback; written once and
-/// subclassed per backend. Progress is awaited by polling with a deadline.
+/// real clock and a short retry schedule (<see cref="WebhookServer"/>: a server of their own, as loopback
+/// targets are allowed there), against a real receiver on loopback; written once and subclassed per
+/// backend. Progress is awaited by polling with a deadline.
 /// </summary>
-public abstract class WebhooksApiTests<TServer> : IClassFixture<TServer>, IAsyncLifetime where TServer : WebhookServer
+public abstract class WebhooksApiTests<TServer> : ServerTests<TServer>, IClassFixture<TServer>, IAsyncLifetime where TServer : ServerFixture
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     private Receiver? _receiver;
 
     protected WebhooksApiTests(TServer server)
+        : base(server)
     {
-        Server = server;
-        Tenant = $"t_{Guid.NewGuid():N}";
-        Admin = new Caller("ada", "Ada Admin", Tenant, ["admin"]);
-        Requester = new Caller("rita", "Rita Requester", Tenant, ["requester"]);
-        Reviewer = new Caller("bob", "Bob Reviewer", Tenant, ["reviewer"]);
+        Admin = Person("ada", "Ada Admin", "admin");
+        Requester = Person("rita", "Rita Requester", "requester");
+        Reviewer = Person("bob", "Bob Reviewer", "reviewer");
         OtherAdmin = new Caller("ada", "Ada Elsewhere", $"other_{Tenant}", ["admin"]);
     }
-
-    protected TServer Server { get; }
-
-    private Api Api => new(Server.Client);
-
-    private string Tenant { get; }
 
     private Caller Admin { get; }
 

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Approvals.Server.Webhooks.Tests.Support;
+namespace Approvals.Server.Tests.Webhooks;
 
 /// <summary>One request as the receiver got it.</summary>
 public sealed record ReceivedHook(string? Id, string? Timestamp, string? Signature, string Body, bool Accepted);

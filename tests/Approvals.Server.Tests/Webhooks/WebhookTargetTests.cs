@@ -1,42 +1,18 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Runtime.Webhooks;
-using Approvals.Server.Webhooks.Tests.Support;
-using Microsoft.AspNetCore.Mvc.Testing;
+using Approvals.Server.Tests.Support;
 
-namespace Approvals.Server.Webhooks.Tests.Webhooks;
+namespace Approvals.Server.Tests.Webhooks;
 
-/// <summary>A server with the default settings: internal targets are refused (SQLite; storage plays no part).</summary>
-public sealed class DefaultSettingsServer : IAsyncLifetime
+/// <summary>
+/// Webhooks may not target the server's own network (SSRF): the shared server has the default
+/// settings, so internal targets are refused (SQLite; storage plays no part).
+/// </summary>
+[Collection(SqliteServerCollection.Name)]
+public sealed class WebhookTargetTests(SqliteServer server) : ServerTests<SqliteServer>(server)
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"approvals-webhook-ssrf-{Guid.NewGuid():N}");
-    private ServerFactory? _factory;
-
-    public HttpClient Client { get; private set; } = null!;
-
-    public Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_folder);
-        _factory = new ServerFactory(new Dictionary<string, string?> { ["Approvals:DataFolder"] = _folder });
-        Client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        Client.Dispose();
-        if (_factory is not null)
-        {
-            await _factory.DisposeAsync();
-        }
-        Directory.Delete(_folder, recursive: true);
-    }
-}
-
-/// <summary>Webhooks may not target the server's own network (SSRF).</summary>
-public sealed class WebhookTargetTests(DefaultSettingsServer server) : IClassFixture<DefaultSettingsServer>
-{
-    private readonly Caller _admin = new("ada", "Ada Admin", $"t_{Guid.NewGuid():N}", ["admin"]);
+    private Caller Admin => Person("ada", "Ada Admin", "admin");
 
     [Theory]
     [InlineData("http://127.0.0.1/hook")]
@@ -74,12 +50,12 @@ public sealed class WebhookTargetTests(DefaultSettingsServer server) : IClassFix
     [InlineData("http://[2001:db8::1]/hook")]
     public async Task Create_WithAnInternalTarget_IsRefused(string url)
     {
-        var reply = await new Api(server.Client).PostAsync("/v1/webhooks", _admin, new JsonObject { ["url"] = url, ["events"] = new JsonArray("*") });
+        var reply = await Api.PostAsync("/v1/webhooks", Admin, new JsonObject { ["url"] = url, ["events"] = new JsonArray("*") });
 
         Assert.True(reply.Status == HttpStatusCode.BadRequest, reply.ToString());
         Assert.Equal("validation_error", reply.Json["code"]!.GetValue<string>());
         Assert.True(reply.Json["errors"]!.AsObject().ContainsKey("url"), reply.ToString());
-        Assert.Empty((await new Api(server.Client).GetAsync("/v1/webhooks", _admin)).Json["data"]!.AsArray());
+        Assert.Empty((await Api.GetAsync("/v1/webhooks", Admin)).Json["data"]!.AsArray());
     }
 
     [Theory]
