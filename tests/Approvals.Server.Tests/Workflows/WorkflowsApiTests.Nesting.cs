@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Approvals.Core;
 using Approvals.Testing.Storage;
 
-namespace Approvals.Server.Workflows.Tests.Workflows;
+namespace Approvals.Server.Tests.Workflows;
 
 /// <summary>Stored JSON values of workflows (input, an approval step's context, a task's output) have one depth limit.</summary>
 public abstract partial class WorkflowsApiTests<TServer>

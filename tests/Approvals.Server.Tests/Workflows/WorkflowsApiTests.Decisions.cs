@@ -1,7 +1,7 @@
 using System.Net;
 using Approvals.Testing.Storage;
 
-namespace Approvals.Server.Workflows.Tests.Workflows;
+namespace Approvals.Server.Tests.Workflows;
 
 public abstract partial class WorkflowsApiTests<TServer>
 {

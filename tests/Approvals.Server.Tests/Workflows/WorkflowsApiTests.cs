@@ -2,19 +2,19 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Core.Storage;
-using Approvals.Server.Workflows.Tests.Support;
+using Approvals.Server.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Approvals.Server.Workflows.Tests.Workflows;
+namespace Approvals.Server.Tests.Workflows;
 
 /// <summary>
 /// The "Workflows" section of API.md over HTTP, through the real program with its background
 /// services and the real clock, written once and subclassed per storage backend. Each test works in
-/// a tenant of its own, so the tests of a class share one server without seeing each other's
+/// a tenant of its own, so the tests share the backend's one server without seeing each other's
 /// workflows. Asynchronous progress (an approval being filed, a decision reaching its workflow, a
 /// delay or timeout ending) is awaited by polling with a deadline, never by sleeping.
 /// </summary>
-public abstract partial class WorkflowsApiTests<TServer> : IClassFixture<TServer> where TServer : WorkflowServer
+public abstract partial class WorkflowsApiTests<TServer> : ServerTests<TServer> where TServer : ServerFixture
 {
     /// <summary>How long a test waits for progress that should come within a few seconds.</summary>
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
@@ -22,9 +22,8 @@ public abstract partial class WorkflowsApiTests<TServer> : IClassFixture<TServer
     private static readonly TimeSpan PollEvery = TimeSpan.FromMilliseconds(25);
 
     protected WorkflowsApiTests(TServer server)
+        : base(server)
     {
-        Server = server;
-        Tenant = $"t_{Guid.NewGuid():N}";
         Ops = Person("ops-bot", "Ops Bot", "requester");
         Reviewer = Person("bob", "Bob Reviewer", "reviewer");
         SecondReviewer = Person("rae", "Rae Reviewer", "reviewer");
@@ -32,13 +31,6 @@ public abstract partial class WorkflowsApiTests<TServer> : IClassFixture<TServer
         Admin = Person("ada", "Ada Admin", "admin");
         Outsider = new Caller("bob", "Bob Elsewhere", $"other_{Tenant}", ["requester", "reviewer", "admin"]);
     }
-
-    protected TServer Server { get; }
-
-    protected Api Api => new(Server.Client);
-
-    /// <summary>This test's own tenant.</summary>
-    protected string Tenant { get; }
 
     /// <summary>Starts workflows and reports tasks (requester).</summary>
     protected Caller Ops { get; }
@@ -53,8 +45,6 @@ public abstract partial class WorkflowsApiTests<TServer> : IClassFixture<TServer
 
     /// <summary>A person of another tenant with every role (and the same user id as <see cref="Reviewer"/>).</summary>
     protected Caller Outsider { get; }
-
-    protected Caller Person(string id, string name, params string[] roles) => new(id, name, Tenant, roles);
 
     // ---- plans ----
 
@@ -187,7 +177,7 @@ public abstract partial class WorkflowsApiTests<TServer> : IClassFixture<TServer
     /// <summary>The types of the events about <paramref name="subjectId"/>, in log order, read from the store.</summary>
     protected async Task<IReadOnlyList<string>> EventTypesAsync(string subjectId)
     {
-        var store = Server.Factory.Services.GetRequiredService<IApprovalsStore>();
+        var store = Server.Services.GetRequiredService<IApprovalsStore>();
         return (await store.ReadSubjectAsync(subjectId, CancellationToken.None)).Select(e => e.Type).ToList();
     }
 

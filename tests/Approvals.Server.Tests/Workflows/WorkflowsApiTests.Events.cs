@@ -4,7 +4,7 @@ using Approvals.Core.Storage;
 using Approvals.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Approvals.Server.Workflows.Tests.Workflows;
+namespace Approvals.Server.Tests.Workflows;
 
 public abstract partial class WorkflowsApiTests<TServer>
 {
@@ -21,7 +21,7 @@ public abstract partial class WorkflowsApiTests<TServer>
             ["workflow.started", "workflow.waiting_approval", "workflow.resumed", "workflow.task_ready", "workflow.completed"],
             await EventTypesAsync(id));
 
-        var events = await Server.Factory.Services.GetRequiredService<IApprovalsStore>().ReadSubjectAsync(id, CancellationToken.None);
+        var events = await Server.Services.GetRequiredService<IApprovalsStore>().ReadSubjectAsync(id, CancellationToken.None);
         Assert.All(events, e =>
         {
             Assert.Equal(Tenant, e.TenantId);

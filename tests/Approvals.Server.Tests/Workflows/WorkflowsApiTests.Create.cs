@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Testing.Storage;
 
-namespace Approvals.Server.Workflows.Tests.Workflows;
+namespace Approvals.Server.Tests.Workflows;
 
 public abstract partial class WorkflowsApiTests<TServer>
 {
