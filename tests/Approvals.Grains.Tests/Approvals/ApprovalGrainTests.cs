@@ -117,6 +117,17 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
     }
 
     [StoreFact]
+    public async Task TheDeadlineReminder_IsStoredWithThePendingRequest_AndRemovedByTheFinalCommit()
+    {
+        var (id, _) = await CreateAsync();
+        Assert.Equal([Grains.Approvals.ApprovalGrain.DeadlineReminder], await cluster.RemindersOfAsync(Grain(id)));
+
+        Assert.True((await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), CallOptions.None)).IsSuccess);
+
+        Assert.Empty(await cluster.RemindersOfAsync(Grain(id)));
+    }
+
+    [StoreFact]
     public async Task WaitForChange_ReturnsWhenTheRequestIsDecided()
     {
         var (id, _) = await CreateAsync();

@@ -2,9 +2,11 @@ using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Storage.PostgreSql;
 using Approvals.Storage.Sqlite;
+using Approvals.Storage.Sqlite.Reminders;
 using Approvals.Testing.PostgreSql;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Runtime;
 using Orleans.Serialization;
 using Orleans.TestingHost;
 using FakeClock = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
@@ -35,6 +37,16 @@ public abstract class GrainCluster : IAsyncLifetime
 
     protected abstract Task RemoveStoreAsync();
 
+    /// <summary>The backend's durable reminder table (the test cluster brings its own membership).</summary>
+    protected abstract void UseReminders(ISiloBuilder silo);
+
+    /// <summary>The reminders stored for <paramref name="grain"/>, read from the silo's reminder table.</summary>
+    public async Task<IReadOnlyList<string>> RemindersOfAsync(IAddressable grain)
+    {
+        var table = ((InProcessSiloHandle)Cluster.Silos[0]).SiloHost.Services.GetRequiredService<IReminderTable>();
+        return [.. (await table.ReadRows(grain.GetGrainId())).Reminders.Select(r => r.ReminderName)];
+    }
+
     public async Task InitializeAsync()
     {
         if (IsSkipped)
@@ -50,7 +62,7 @@ public abstract class GrainCluster : IAsyncLifetime
             silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(sp => sp.GetRequiredService<FakeClock>()));
             // Only grain time is fake: membership, reminders and the rest run on the real clock.
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
-            silo.UseInMemoryReminderService();
+            UseReminders(silo);
             silo.AddApprovalsGrains();
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddApprovalsContracts()));
@@ -76,10 +88,14 @@ public sealed class SqliteGrainCluster : GrainCluster
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"approvals-grains-{Guid.NewGuid():N}");
     private SqliteApprovalsStore? _store;
 
+    private string ConnectionString => $"Data Source={Path.Combine(_folder, "approvals.db")}";
+
+    protected override void UseReminders(ISiloBuilder silo) => silo.UseApprovalsSqliteReminders(ConnectionString);
+
     protected override async Task<IApprovalsStore> OpenStoreAsync()
     {
         Directory.CreateDirectory(_folder);
-        _store = new SqliteApprovalsStore($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        _store = new SqliteApprovalsStore(ConnectionString);
         await _store.MigrateAsync(CancellationToken.None);
         return _store;
     }
@@ -98,6 +114,13 @@ public sealed class PostgresGrainCluster : GrainCluster
     private PostgresDatabase? _database;
 
     protected override bool IsSkipped => PostgresEnvironment.SkipReason is not null;
+
+    // Orleans' ADO.NET reminder table on our migrated schema (membership stays the test cluster's own).
+    protected override void UseReminders(ISiloBuilder silo) => silo.UseAdoNetReminderService(options =>
+    {
+        options.Invariant = "Npgsql";
+        options.ConnectionString = _database!.ConnectionString;
+    });
 
     protected override async Task<IApprovalsStore> OpenStoreAsync()
     {
