@@ -13,6 +13,7 @@ public static class OpenApiSetup
             options.AddOperationTransformer<SecurityTransformer>();
             options.AddOperationTransformer<IdempotencyTransformer>();
             options.AddOperationTransformer<CommonProblemsTransformer>();
+            options.AddOperationTransformer<HeadersTransformer>();
             options.AddSchemaTransformer<TimeSchemaTransformer>();
             options.AddSchemaTransformer<DataAnnotationsSchemaTransformer>();
             options.AddSchemaTransformer<OmittedPropertySchemaTransformer>();
