@@ -38,7 +38,10 @@ builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSecti
     .Validate(o => o.IdempotencyRetention >= TimeSpan.FromMinutes(1), "Approvals:IdempotencyRetention must be at least a minute.")
     .ValidateOnStart();
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
-    kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(ServerOptions.Section + ":MaxRequestBodyBytes", 256L * 1024));
+{
+    kestrel.Limits.MaxRequestBodySize = context.Configuration.GetValue(ServerOptions.Section + ":MaxRequestBodyBytes", 256L * 1024);
+    RequestSizeGuard.ConfigureKestrel(kestrel.Limits);
+});
 
 builder.Services.AddApprovalsStorage(builder.Configuration);
 builder.Services.AddApprovalsRuntime();
@@ -66,6 +69,7 @@ app.UseStatusCodePages(async context =>
         ? Problems.NotFound("No such resource.")
         : Problems.ForStatus(status, $"The request was refused with HTTP {status}."));
 });
+app.UseMiddleware<RequestSizeGuard>();
 app.UseMiddleware<RequestTextGuard>();
 app.UseAuthentication();
 app.UseAuthorization();

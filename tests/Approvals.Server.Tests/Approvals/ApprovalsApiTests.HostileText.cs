@@ -126,6 +126,26 @@ public abstract partial class ApprovalsApiTests<TServer>
         Assert.NotEqual(before, await TenantSnapshotAsync());
     }
 
+    [StoreFact]
+    public async Task AnOversizedTargetOrHeaderBlock_IsAProblemToo_414And431()
+    {
+        var before = await TenantSnapshotAsync();
+
+        var longQuery = await Api.GetAsync($"/v1/approvals?agent_id={new string('a', 9000)}", Requester);
+        var bigHeaders = await Api.PostAsync("/v1/approvals", Requester, NewRequest(),
+            ("X-Padding-1", new string('p', 20_000)), ("X-Padding-2", new string('q', 20_000)));
+
+        Assert.Equal(414, (int)longQuery.Status);
+        Assert.Equal("application/problem+json", longQuery.MediaType);
+        Assert.Equal("http_414", longQuery.Code);
+        Assert.Equal(431, (int)bigHeaders.Status);
+        Assert.Equal("application/problem+json", bigHeaders.MediaType);
+        Assert.Equal(431, bigHeaders.Json["status"]!.GetValue<int>());
+        Assert.Equal(before, await TenantSnapshotAsync());
+        // Just under the limits is answered as usual.
+        Assert.Equal(HttpStatusCode.OK, (await Api.GetAsync($"/v1/approvals?agent_id={new string('a', 7000)}", Requester)).Status);
+    }
+
     private static string Cursor(string raw) =>
         Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(raw)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
