@@ -96,7 +96,16 @@ app.Lifetime.ApplicationStarted.Register(() =>
     }
 });
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (Approvals.Storage.Sqlite.SqliteDatabaseInUseException refused)
+{
+    // An expected refusal, not a crash: say why in one line and exit with an error.
+    Console.Error.WriteLine(refused.Message);
+    return 2;
+}
 return 0;
 
 /// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>

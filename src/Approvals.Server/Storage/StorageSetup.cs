@@ -25,9 +25,10 @@ public static class StorageSetup
             {
                 return new PostgresApprovalsStore(sp.GetRequiredService<NpgsqlDataSource>());
             }
-            var folder = sp.GetRequiredService<IOptions<ServerOptions>>().Value.DataFolder;
-            return new SqliteApprovalsStore(storage.ConnectionString ?? $"Data Source={Path.Combine(folder, "approvals.db")}");
+            return new SqliteApprovalsStore(SqliteConnectionString(sp));
         });
+        // Held for the life of the process: a second node on the same SQLite file refuses to start.
+        services.AddSingleton(sp => SqliteSingleNodeLock.Acquire(SqliteConnectionString(sp)));
         services.AddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddSingleton<IWorkflowQueries>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<IApprovalsStore>());
@@ -38,11 +39,20 @@ public static class StorageSetup
         return services;
     }
 
+    private static string SqliteConnectionString(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString
+        ?? $"Data Source={Path.Combine(services.GetRequiredService<IOptions<ServerOptions>>().Value.DataFolder, "approvals.db")}";
+
     /// <summary>Applies migrations before anything else starts (timers, the change feed, requests).</summary>
-    private sealed class MigrateOnStart(IApprovalsStore store, ILogger<MigrateOnStart> logger, IOptions<StorageOptions> options) : IHostedLifecycleService
+    private sealed class MigrateOnStart(IApprovalsStore store, ILogger<MigrateOnStart> logger, IOptions<StorageOptions> options, IServiceProvider services)
+        : IHostedLifecycleService
     {
         public async Task StartingAsync(CancellationToken cancellationToken)
         {
+            if (!options.Value.IsPostgres)
+            {
+                services.GetRequiredService<SqliteSingleNodeLock>();
+            }
             await store.MigrateAsync(cancellationToken);
             var provider = options.Value.IsPostgres ? "postgres" : "sqlite";
             logger.LogInformation("Storage ready: {Provider}.", provider);
