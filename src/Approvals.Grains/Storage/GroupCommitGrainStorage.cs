@@ -21,7 +21,6 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
     {
         var record = Record(grainState);
         var (tenant, id) = GrainKeys.Parse(grainId.Key.ToString()!);
-        // Another tenant's row under this id is not this grain's: as far as it knows, there is none.
         await record.LoadAsync(store, tenant, id);
         Describe(record, grainState);
     }
@@ -53,10 +52,7 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
         grainState.State as IGrainRecord ?? throw new NotSupportedException($"{nameof(GroupCommitGrainStorage)} keeps only approval and workflow records.");
 }
 
-/// <summary>
-/// What a grain keeps through <see cref="GroupCommitGrainStorage"/>: its state as last loaded or
-/// committed, and the write it is about to commit. Never serialised by Orleans.
-/// </summary>
+/// <summary>What <see cref="GroupCommitGrainStorage"/> needs of a grain's record (see <see cref="GrainRecord{TStored, TWrite}"/>).</summary>
 public interface IGrainRecord
 {
     /// <summary>The committed version, or null when nothing is stored.</summary>

@@ -4,28 +4,13 @@ using Approvals.Grains.Storage;
 namespace Approvals.Grains.Workflows;
 
 /// <summary>A workflow grain's state: the run (and the hash of its latest event) and the write about to commit.</summary>
-public sealed class WorkflowRecord : IGrainRecord
+public sealed class WorkflowRecord : GrainRecord<StoredWorkflow, WorkflowWrite>
 {
-    /// <summary>The run and its chain head; null before it starts.</summary>
-    public StoredWorkflow? Current { get; private set; }
+    protected override Task<StoredWorkflow?> LoadAsync(IStateStore store, string id) => store.LoadWorkflowAsync(id, CancellationToken.None);
 
-    /// <summary>Set by the grain before it writes.</summary>
-    public WorkflowWrite? Pending { get; set; }
+    protected override string TenantOf(StoredWorkflow stored) => stored.State.TenantId;
 
-    public long? Version => Current?.State.Version;
+    protected override long VersionOf(StoredWorkflow stored) => stored.State.Version;
 
-    StateWrite? IGrainRecord.Pending => Pending;
-
-    public async Task LoadAsync(IStateStore store, string tenant, string id)
-    {
-        var stored = await store.LoadWorkflowAsync(id, CancellationToken.None);
-        Current = stored is not null && stored.State.TenantId == tenant ? stored : null;
-        Pending = null;
-    }
-
-    public void Committed()
-    {
-        Current = new StoredWorkflow(Pending!.State, Pending.ChainHead);
-        Pending = null;
-    }
+    protected override StoredWorkflow FromWrite(WorkflowWrite write) => new(write.State, write.ChainHead);
 }
