@@ -1,4 +1,5 @@
 using Approvals.Contracts;
+using System.Text.Json;
 using Orleans.Serialization;
 
 namespace Approvals.Grains.Abstractions;
@@ -10,6 +11,15 @@ namespace Approvals.Grains.Abstractions;
 /// </summary>
 public static class ContractsSerialization
 {
-    public static ISerializerBuilder AddApprovalsContracts(this ISerializerBuilder serializer) =>
-        serializer.AddJsonSerializer(type => type.Assembly == typeof(ApprovalDto).Assembly, WireJson.Options);
+    public static ISerializerBuilder AddApprovalsContracts(this ISerializerBuilder serializer)
+    {
+        static bool IsContract(Type type) => type.Assembly == typeof(ApprovalDto).Assembly;
+        return serializer.AddJsonSerializer(IsContract, IsContract, options => options.Configure(codec =>
+        {
+            codec.SerializerOptions = WireJson.Options;
+            // The codec reads with its own reader, whose depth limit (64 by default) would refuse a value
+            // the API accepted: read as deep as the API does.
+            codec.ReaderOptions = new JsonReaderOptions { MaxDepth = WireJson.MaxDepth };
+        }));
+    }
 }

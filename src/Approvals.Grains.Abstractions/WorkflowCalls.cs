@@ -56,6 +56,13 @@ public interface IWorkflowGrain : IGrainWithStringKey
     [Alias("ApprovalDecided"), OneWay]
     Task ApprovalDecidedAsync(string approvalId, string status);
 
+    /// <summary>
+    /// The same notice as <see cref="ApprovalDecidedAsync"/>, awaited: the event-log dispatcher moves its
+    /// checkpoint only once every notice of a batch was applied (or refused as not awaited).
+    /// </summary>
+    [Alias("DeliverDecision")]
+    Task DeliverDecisionAsync(string approvalId, string status);
+
     /// <summary>Carries out what is due: a delay or timeout that passed, an effect not yet carried out.</summary>
     [Alias("ApplyDue")]
     Task ApplyDueAsync();

@@ -1,18 +1,19 @@
 using Approvals.Core.Approvals;
-using Approvals.Core.Workflows;
 using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.Approvals;
+using Approvals.Grains.Storage;
+using Approvals.Grains.Workflows;
 using Approvals.Runtime.Actors;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
-using Approvals.Grains.Storage;
-using Orleans.Storage;
 
 namespace Approvals.Grains;
 
@@ -20,8 +21,10 @@ namespace Approvals.Grains;
 public static class GrainsSiloBuilderExtensions
 {
     /// <summary>
-    /// The approval and workflow grains, their storage (over the <see cref="IStateStore"/> the backend registered) and the
-    /// contract serialisation. The backend registers its stores, clustering and reminders itself.
+    /// The approval and workflow grains, their storage (over the store ports the backend registered:
+    /// <see cref="IStateStore"/>, <see cref="IEventLog"/>, <see cref="ICheckpointStore"/>), the decision
+    /// dispatcher and the contract serialisation. Options bind from <paramref name="configuration"/> when
+    /// given. The backend registers its stores, clustering and reminders itself.
     /// </summary>
     public static ISiloBuilder AddApprovalsGrains(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -30,24 +33,40 @@ public static class GrainsSiloBuilderExtensions
         var grainOptions = services.AddOptions<ApprovalGrainOptions>()
             .Validate(o => o.ReminderPeriod >= TimeSpan.FromMinutes(1), "Approvals:Grains:ReminderPeriod must be at least a minute (Orleans' minimum).")
             .Validate(o => o.MaxConflictRetries >= 1, "Approvals:Grains:MaxConflictRetries must be at least 1.")
+            .Validate(o => o.IdleTimeout >= TimeSpan.FromMinutes(1), "Approvals:Grains:IdleTimeout must be at least a minute.")
+            .Validate(o => o.MaxBatchSize >= 1, "Approvals:Grains:MaxBatchSize must be at least 1.")
             .ValidateOnStart();
-        var approvalOptions = services.AddOptions<ApprovalOptions>();
-        var workflowOptions = services.AddOptions<WorkflowOptions>();
+        var approvalOptions = services.AddOptions<ApprovalOptions>()
+            .Validate(o => o.DefaultExpiry > TimeSpan.Zero && o.DefaultExpiry <= o.MaxExpiry, "DefaultExpiry must be positive and at most MaxExpiry.")
+            .Validate(o => o.EscalationWindow > TimeSpan.Zero, "EscalationWindow must be positive.")
+            .ValidateOnStart();
+        var workflowOptions = services.AddOptions<WorkflowOptions>()
+            .Validate(o => o.MaxStepRuns > 0, "Approvals:Workflows:MaxStepRuns must be positive.")
+            .ValidateOnStart();
+        var dispatcherOptions = services.AddOptions<DecisionDispatcherOptions>()
+            .Validate(o => o.PollInterval > TimeSpan.Zero && o.BatchSize > 0, "The decision dispatcher's poll interval and batch size must be positive.")
+            .ValidateOnStart();
         if (configuration is not null)
         {
             grainOptions.Bind(configuration.GetSection(ApprovalGrainOptions.Section));
             approvalOptions.Bind(configuration.GetSection("Approvals"));
             workflowOptions.Bind(configuration.GetSection("Approvals:Workflows"));
+            dispatcherOptions.Bind(configuration.GetSection(DecisionDispatcherOptions.Section));
         }
+        // Idle grains deactivate after the configured time (Orleans collects them), dropping their cached state.
+        services.AddOptions<GrainCollectionOptions>().Configure<IOptions<ApprovalGrainOptions>>((collection, grains) =>
+            collection.CollectionAge = grains.Value.IdleTimeout);
+
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ActorMetrics>();
         services.TryAddSingleton(sp => new GroupCommitWriter(
             sp.GetRequiredService<IStateStore>(),
-            sp.GetService<IOptions<ActorHostOptions>>()?.Value ?? new ActorHostOptions(),
+            new ActorHostOptions { MaxBatchSize = sp.GetRequiredService<IOptions<ApprovalGrainOptions>>().Value.MaxBatchSize },
             sp.GetRequiredService<ActorMetrics>(),
             sp.GetRequiredService<ILogger<GroupCommitWriter>>()));
         services.AddGrainStorage(GroupCommitGrainStorage.Name, (sp, _) =>
             new GroupCommitGrainStorage(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>()));
+        services.AddHostedService<DecisionDispatcher>();
         return silo;
     }
 }

@@ -1,11 +1,8 @@
-using Approvals.Core.Approvals;
-using Approvals.Runtime;
-using Approvals.Runtime.Actors;
-using Approvals.Runtime.Timers;
 using Approvals.Server.ApiKeys;
 using Approvals.Server.Approvals;
 using Approvals.Server.Audit;
 using Approvals.Server.Auth;
+using Approvals.Server.Cluster;
 using Approvals.Server.Configuration;
 using Approvals.Server.Events;
 using Approvals.Server.Health;
@@ -14,7 +11,6 @@ using Approvals.Server.OpenApi;
 using Approvals.Server.Storage;
 using Approvals.Server.Workflows;
 using Approvals.Server.Webhooks;
-using Approvals.Core.Workflows;
 using Microsoft.Extensions.Options;
 using Approvals.Contracts;
 
@@ -43,12 +39,9 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
     RequestSizeGuard.ConfigureKestrel(kestrel.Limits);
 });
 
-builder.Services.AddApprovalsStorage(builder.Configuration);
-builder.Services.AddApprovalsRuntime();
-builder.Services.AddOptions<ApprovalOptions>().Bind(builder.Configuration.GetSection("Approvals"));
-builder.Services.AddOptions<ActorHostOptions>().Bind(builder.Configuration.GetSection("Approvals:Actors"));
-builder.Services.AddOptions<TimerServiceOptions>().Bind(builder.Configuration.GetSection("Approvals:Timers"));
-builder.Services.AddOptions<WorkflowOptions>().Bind(builder.Configuration.GetSection("Approvals:Workflows"));
+// Every node is a silo that co-hosts this gateway: grains, their storage, clustering and reminders.
+builder.UseOrleans(silo => silo.AddApprovalsSilo(builder.Configuration));
+builder.Services.AddApprovalsStorageOptions(builder.Configuration);
 builder.Services.AddApprovalsAuth(builder.Configuration);
 builder.Services.AddApprovalsEvents(builder.Configuration);
 builder.Services.AddApprovalsWebhooks(builder.Configuration);

@@ -23,6 +23,8 @@ public sealed class SqliteSingleNodeLock : IDisposable
             return new SqliteSingleNodeLock(null);
         }
         var database = Path.GetFullPath(builder.DataSource);
+        // A first run's data folder does not exist yet.
+        Directory.CreateDirectory(Path.GetDirectoryName(database)!);
         try
         {
             // FileShare.None is an exclusive (advisory) lock on Linux too, released when the process ends, however it ends.

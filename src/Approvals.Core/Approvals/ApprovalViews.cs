@@ -47,11 +47,14 @@ public static class ApprovalViews
     /// The reply to a command on an approval, as sent and as stored for an idempotent replay: the
     /// approval with its <c>ETag</c>, and its <c>Location</c> when <paramref name="status"/> is 201.
     /// </summary>
-    public static StoredResponse Reply(ApprovalState state, int status = 200)
+    public static StoredResponse Reply(ApprovalState state, int status = 200) => Reply(state.ToDto(), status);
+
+    /// <inheritdoc cref="Reply(ApprovalState, int)"/>
+    public static StoredResponse Reply(ApprovalDto approval, int status = 200)
     {
-        var etag = ("ETag", $"\"{state.Version}\"");
+        var etag = ("ETag", $"\"{approval.Version}\"");
         return status == 201
-            ? StoredResponse.Json(status, state.ToDto(), etag, ("Location", $"/v1/approvals/{state.Id}"))
-            : StoredResponse.Json(status, state.ToDto(), etag);
+            ? StoredResponse.Json(status, approval, etag, ("Location", $"/v1/approvals/{approval.Id}"))
+            : StoredResponse.Json(status, approval, etag);
     }
 }

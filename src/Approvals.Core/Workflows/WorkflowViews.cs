@@ -40,12 +40,16 @@ public static class WorkflowViews
         s.CreatedAt,
         s.UpdatedAt);
 
-    public static StoredResponse Response(WorkflowState state, IReadOnlyList<ApprovalDto> approvals, int status = 200)
+    public static StoredResponse Response(WorkflowState state, IReadOnlyList<ApprovalDto> approvals, int status = 200) =>
+        Response(state.ToDto(approvals), status);
+
+    /// <summary>A workflow reply, as sent and as stored for an idempotent replay: the run with its ETag, and its Location when created (201).</summary>
+    public static StoredResponse Response(WorkflowDto workflow, int status = 200)
     {
-        var etag = ("ETag", $"\"{state.Version}\"");
+        var etag = ("ETag", $"\"{workflow.Version}\"");
         return status == 201
-            ? StoredResponse.Json(status, state.ToDto(approvals), etag, ("Location", $"/v1/workflows/{state.Id}"))
-            : StoredResponse.Json(status, state.ToDto(approvals), etag);
+            ? StoredResponse.Json(status, workflow, etag, ("Location", $"/v1/workflows/{workflow.Id}"))
+            : StoredResponse.Json(status, workflow, etag);
     }
 
     private static string Outcome(StepOutcome outcome) => outcome switch

@@ -4,7 +4,6 @@ using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
-using Approvals.Runtime.Actors;
 using Microsoft.Extensions.Options;
 using Approvals.Grains.Storage;
 using Orleans.Storage;

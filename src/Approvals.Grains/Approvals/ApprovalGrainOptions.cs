@@ -1,6 +1,6 @@
 namespace Approvals.Grains.Approvals;
 
-/// <summary>How approval grains run (<c>Approvals:Grains</c>).</summary>
+/// <summary>How the approval and workflow grains run (<c>Approvals:Grains</c>).</summary>
 public sealed class ApprovalGrainOptions
 {
     public const string Section = "Approvals:Grains";
@@ -15,4 +15,10 @@ public sealed class ApprovalGrainOptions
 
     /// <summary>How many lost write races one call retries before it fails (503 busy at the gateway).</summary>
     public int MaxConflictRetries { get; set; } = 50;
+
+    /// <summary>A grain with no call for this long is deactivated (Orleans' collection age; at least a minute).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The most grain writes one group commit (one transaction) carries.</summary>
+    public int MaxBatchSize { get; set; } = 256;
 }

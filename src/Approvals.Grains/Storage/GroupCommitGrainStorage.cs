@@ -36,6 +36,11 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
         }
         record.Committed();
         Describe(record, grainState);
+        if (write.Events.Count > 0)
+        {
+            // Wakes this node's live readers of the log (SSE, webhooks); other nodes hear it from the change feed.
+            global::Approvals.Runtime.Events.EventLogSignal.For(store).Pulse();
+        }
     }
 
     /// <summary>Requests and runs are never deleted: they end in a final status and stay in the audit trail.</summary>

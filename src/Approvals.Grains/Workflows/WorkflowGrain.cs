@@ -7,7 +7,6 @@ using Approvals.Core.Workflows;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.Approvals;
 using Approvals.Grains.Storage;
-using Approvals.Runtime.Actors;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Storage;
@@ -75,7 +74,9 @@ public sealed class WorkflowGrain(
             : WorkflowReply.Refused(NotFound().ToCallError()));
     }
 
-    public async Task ApprovalDecidedAsync(string approvalId, string status)
+    public Task ApprovalDecidedAsync(string approvalId, string status) => DeliverDecisionAsync(approvalId, status);
+
+    public async Task DeliverDecisionAsync(string approvalId, string status)
     {
         if (Current is not null && WireNames.TryParseStatus(status, out var outcome))
         {

@@ -22,7 +22,6 @@ public static class WebhookServiceCollectionExtensions
             .Validate(o => o.DisableAfter > TimeSpan.Zero, "Approvals:Webhooks:DisableAfter must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IWebhookStore>(sp => (IWebhookStore)sp.GetRequiredService<IApprovalsStore>());
         services.TryAddSingleton<IEventLog>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<IApprovalsStore>());
         services.TryAddSingleton<WebhookWakeup>();

@@ -9,11 +9,8 @@ namespace Approvals.Server.Approvals;
 public static class ApprovalMapping
 {
     /// <summary>The status view of <c>GET /v1/approvals/{id}/status</c>.</summary>
-    public static ApprovalStatusDto ToStatusDto(this ApprovalState s) =>
-        new(s.Id, WireNames.Of(s.Status), s.DecidedAt, s.DecidedBy, s.DecisionNote, s.Version);
-
-    /// <summary>An approval response: the full approval with its ETag (and Location when created).</summary>
-    public static StoredResponse Response(ApprovalState state, int status = StatusCodes.Status200OK) => ApprovalViews.Reply(state, status);
+    public static ApprovalStatusDto ToStatusDto(this ApprovalDto a) =>
+        new(a.Id, a.Status, a.DecidedAt, a.DecidedBy, a.DecisionNote, a.Version);
 }
 
 /// <summary>The body of <c>GET /v1/approvals/{id}/status</c>.</summary>

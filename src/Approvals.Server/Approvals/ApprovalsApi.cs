@@ -6,7 +6,8 @@ using Approvals.Core;
 using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
-using Approvals.Runtime.Approvals;
+using Approvals.Grains.Abstractions;
+using Approvals.Server.Grains;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -19,8 +20,8 @@ public static class ApprovalsApi
     private const int MaxWaitSeconds = 60;
     private const int MaxLimit = 100;
 
-    // Long-polls re-read storage at least this often, in case a change notice was missed.
-    private static readonly TimeSpan WaitFallback = TimeSpan.FromSeconds(1);
+    /// <summary>The most ids one bulk call takes.</summary>
+    public const int MaxBulkIds = 100;
 
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder routes)
     {
@@ -34,9 +35,9 @@ public static class ApprovalsApi
             .ProducesProblems(StatusCodes.Status503ServiceUnavailable);
         group.MapGet("", ListAsync).Produces<ApprovalListDto>();
         group.MapGet("/count", CountAsync).Produces<Dictionary<string, long>>();
-        group.MapPost("/bulk-approve", (HttpContext http, ApprovalService approvals, CancellationToken ct) => BulkAsync(http, approvals, DecisionKind.Approve, ct))
+        group.MapPost("/bulk-approve", (HttpContext http, IGrainFactory grains, CancellationToken ct) => BulkAsync(http, grains, DecisionKind.Approve, ct))
             .Accepts<BulkBody>("application/json").Produces<BulkResponseDto>();
-        group.MapPost("/bulk-reject", (HttpContext http, ApprovalService approvals, CancellationToken ct) => BulkAsync(http, approvals, DecisionKind.Reject, ct))
+        group.MapPost("/bulk-reject", (HttpContext http, IGrainFactory grains, CancellationToken ct) => BulkAsync(http, grains, DecisionKind.Reject, ct))
             .Accepts<BulkBody>("application/json").Produces<BulkResponseDto>();
         group.MapGet("/{id}", GetAsync).Produces<ApprovalDto>().ProducesProblems(StatusCodes.Status404NotFound);
         group.MapGet("/{id}/status", StatusAsync).Produces<ApprovalStatusDto>().ProducesProblems(StatusCodes.Status404NotFound);
@@ -47,46 +48,47 @@ public static class ApprovalsApi
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, TimeProvider clock, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CreateApprovalRequest>(http.Request, required: true, ct);
         if (!body.IsSuccess)
         {
             return Problems.Result(body.Error!);
         }
-        var id = approvals.NewId();
-        return await CommandAsync(http, approvals, id, new ApprovalCommand.Create(id, body.Value!, http.Caller()), null, StatusCodes.Status201Created, ct);
+        // The gateway names the new request: its grain is the one that files it.
+        var id = Ids.New("apr", clock.GetUtcNow());
+        return await CommandAsync(http, grains, id, new ApprovalCall.Create(body.Value!), null, StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ApproveAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
-        HttpContext http, ApprovalService approvals, CancellationToken ct)
+        HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ApproveBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Approve(http.Caller(), body.Value!.Note), ifMatch, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, grains, id, new ApprovalCall.Approve(body.Value!.Note), ifMatch, StatusCodes.Status200OK)
             : Problems.Result(body.Error!);
     }
 
     private static async Task<IResult> RejectAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
-        HttpContext http, ApprovalService approvals, CancellationToken ct)
+        HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ReasonBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Reject(http.Caller(), body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, grains, id, new ApprovalCall.Reject(body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK)
             : Problems.Result(body.Error!);
     }
 
     private static async Task<IResult> CancelAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
-        HttpContext http, ApprovalService approvals, CancellationToken ct)
+        HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ReasonBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, approvals, id, new ApprovalCommand.Cancel(http.Caller(), body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK, ct)
+            ? await CommandAsync(http, grains, id, new ApprovalCall.Cancel(body.Value!.Reason ?? body.Value.Note), ifMatch, StatusCodes.Status200OK)
             : Problems.Result(body.Error!);
     }
 
     private static async Task<IResult> ExtendAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
-        HttpContext http, ApprovalService approvals, CancellationToken ct)
+        HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<ExtendBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
@@ -97,46 +99,54 @@ public static class ApprovalsApi
         {
             return Problems.Result(Problems.Validation("expires_at", "expires_at is required."));
         }
-        return await CommandAsync(http, approvals, id, new ApprovalCommand.Extend(http.Caller(), expiresAt), ifMatch, StatusCodes.Status200OK, ct);
+        return await CommandAsync(http, grains, id, new ApprovalCall.Extend(expiresAt), ifMatch, StatusCodes.Status200OK);
     }
 
     /// <summary>
-    /// Runs one command on an approval's actor: at the version <paramref name="ifMatch"/> names (if any),
-    /// and with the response stored with the state change when the request carries an Idempotency-Key.
+    /// Runs one call on an approval's grain: at the version <paramref name="ifMatch"/> names (if any), and
+    /// with the reply stored with the state change when the request carries an Idempotency-Key.
     /// </summary>
-    private static async Task<IResult> CommandAsync(HttpContext http, ApprovalService approvals, string id, ApprovalCommand command,
-        string? ifMatch, int successStatus, CancellationToken ct)
+    internal static async Task<IResult> CommandAsync(HttpContext http, IGrainFactory grains, string id, ApprovalCall call,
+        string? ifMatch, int successStatus)
     {
         var version = ETags.ParseIfMatch(ifMatch);
         if (!version.IsSuccess)
         {
             return Problems.Result(version.Error!);
         }
-        var idempotency = http.Features.Get<IdempotencyFeature>();
-        var options = new CommandOptions(version.Value, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state, successStatus)));
-        var result = await approvals.SendAsync(id, command, options, ct);
-        if (!result.IsSuccess)
+        var caller = http.Caller();
+        if (grains.Approval(caller, id) is not { } grain)
         {
-            return Problems.Result(result.Error!);
+            return Problems.Result(DomainError.NotFound(id));
+        }
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        var reply = await grain.ExecuteAsync(caller.ToCaller(), call, new CallOptions(version.Value, idempotency?.Ticket(successStatus)));
+        if (reply.Approval is not { } approval)
+        {
+            return Problems.Result(reply.Error!.ToDomainError());
         }
         idempotency?.MarkStoredWithStateChange();
-        return ApprovalMapping.Response(result.Value!, successStatus).ToResult();
+        return ApprovalViews.Reply(approval, successStatus).ToResult();
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
         }
-        var result = await approvals.GetAsync(id, caller, ct);
-        return result.IsSuccess ? ApprovalMapping.Response(result.Value!).ToResult() : Problems.Result(result.Error!);
+        var result = await ReadAsync(grains, caller, id);
+        return result.IsSuccess ? ApprovalViews.Reply(result.Value!).ToResult() : Problems.Result(result.Error!);
     }
+
+    /// <summary>The request as its grain holds it, if it exists in the caller's tenant and the caller may see it.</summary>
+    internal static async Task<Result<ApprovalDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
+        grains.Approval(caller, id) is { } grain ? (await grain.GetAsync(caller.ToCaller())).ToResult() : DomainError.NotFound(id);
 
     private static async Task<IResult> StatusAsync(string id,
         [FromQuery(Name = "wait"), Description("Seconds (0–60) to hold a pending request until it changes."), RegularExpression("^[0-9]+$")] string? wait,
-        HttpContext http, ApprovalService approvals, ApprovalChanges changes, TimeProvider clock, CancellationToken ct)
+        HttpContext http, IGrainFactory grains)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
@@ -148,19 +158,15 @@ public static class ApprovalsApi
         {
             return Problems.Result(Problems.Validation("wait", $"wait must be a whole number of seconds from 0 to {MaxWaitSeconds}."));
         }
-        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(waitSeconds);
-        var result = await approvals.GetAsync(id, caller, ct);
-        // Hold a pending request until it changes (woken by this node's actors or the change feed) or the wait ends.
-        while (result is { IsSuccess: true, Value.Status: ApprovalStatus.Pending } && clock.GetUtcNow() < deadline)
+        if (grains.Approval(caller, id) is not { } grain)
         {
-            var remaining = deadline - clock.GetUtcNow();
-            await changes.WaitAsync(id, remaining < WaitFallback ? remaining : WaitFallback, clock, ct);
-            var version = result.Value!.Version;
-            result = await approvals.GetAsync(id, caller, ct);
-            if (result.IsSuccess && result.Value!.Version != version)
-            {
-                break;
-            }
+            return Problems.Result(DomainError.NotFound(id));
+        }
+        var result = (await grain.GetAsync(caller.ToCaller())).ToResult();
+        if (waitSeconds > 0 && result is { IsSuccess: true, Value.Status: "pending" })
+        {
+            // Held inside the grain (an interleaved call its next commit wakes), on whichever node it lives.
+            result = (await grain.WaitForChangeAsync(caller.ToCaller(), result.Value!.Version, TimeSpan.FromSeconds(waitSeconds))).ToResult();
         }
         if (!result.IsSuccess)
         {
@@ -208,9 +214,10 @@ public static class ApprovalsApi
         return StoredResponse.Json(StatusCodes.Status200OK, new Dictionary<string, long> { ["count"] = count }).ToResult();
     }
 
-    private static async Task<IResult> BulkAsync(HttpContext http, ApprovalService approvals, DecisionKind decision, CancellationToken ct)
+    private static async Task<IResult> BulkAsync(HttpContext http, IGrainFactory grains, DecisionKind decision, CancellationToken ct)
     {
-        if (http.Caller().Kind == PrincipalKind.ApiKey)
+        var caller = http.Caller();
+        if (caller.Kind == PrincipalKind.ApiKey)
         {
             // Refused as a whole, like a single decision: a key's bulk call is never a batch of per-id refusals.
             return Problems.Result(Problems.Forbidden("Only people decide approval requests; an API key never does."));
@@ -221,14 +228,19 @@ public static class ApprovalsApi
             return Problems.Result(body.Error!);
         }
         var ids = body.Value!.Ids;
-        if (ids is null || ids.Count == 0 || ids.Count > ApprovalService.MaxBulkIds || ids.Any(string.IsNullOrWhiteSpace))
+        if (ids is null || ids.Count == 0 || ids.Count > MaxBulkIds || ids.Any(string.IsNullOrWhiteSpace))
         {
-            return Problems.Result(Problems.Validation("ids", $"ids must list 1 to {ApprovalService.MaxBulkIds} approval ids."));
+            return Problems.Result(Problems.Validation("ids", $"ids must list 1 to {MaxBulkIds} approval ids."));
         }
         var note = body.Value.Note ?? body.Value.Reason;
-        var results = await approvals.DecideManyAsync(ids, decision, http.Caller(), note, ct);
+        ApprovalCall call = decision == DecisionKind.Approve ? new ApprovalCall.Approve(note) : new ApprovalCall.Reject(note);
+        var by = caller.ToCaller();
+        // Each id is decided by its own grain, in parallel; one refusal never affects another.
+        var results = await Task.WhenAll(ids.Select(async id => (Id: id, Outcome: grains.Approval(caller, id) is { } grain
+            ? (await grain.ExecuteAsync(by, call, CallOptions.None)).ToResult()
+            : DomainError.NotFound(id))));
         var dto = new BulkResponseDto(results.Select(r => r.Outcome.IsSuccess
-            ? new BulkResultDto(r.Id, WireNames.Of(r.Outcome.Value!.Status), null)
+            ? new BulkResultDto(r.Id, r.Outcome.Value!.Status, null)
             : new BulkResultDto(r.Id, r.Outcome.Error!.CurrentStatus is { } current ? WireNames.Of(current) : null,
                 new BulkErrorDto(r.Outcome.Error.Code, r.Outcome.Error.Detail))).ToList());
         return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();

@@ -1,5 +1,4 @@
-using Approvals.Core.Events;
-using Approvals.Runtime.Events;
+using Approvals.Grains.Abstractions;
 
 namespace Approvals.Server.Audit;
 
@@ -25,11 +24,8 @@ public sealed class AuditContextMiddleware(RequestDelegate next)
         {
             userAgent = userAgent[..MaxUserAgentLength];
         }
-        // Scoped to this request's async flow: the actor turns it awaits see it; nothing else does.
-        RequestAudit.Current = new AuditContext(
-            http.Connection.RemoteIpAddress?.ToString(),
-            userAgent.Length > 0 ? userAgent : null,
-            correlationId);
+        // In Orleans' request context of this request's flow: every grain call it makes carries it.
+        CallAudit.Set(http.Connection.RemoteIpAddress?.ToString(), userAgent.Length > 0 ? userAgent : null, correlationId);
         await next(http);
     }
 

@@ -26,7 +26,6 @@ public static class AuthSetup
                 ApiKeyDefaults.Presented(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : ApiKeyDefaults.Scheme)
             .AddJwtBearer()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
-        services.AddSingleton<IApiKeyStore>(sp => (IApiKeyStore)sp.GetRequiredService<IApprovalsStore>());
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, TokenKey>((jwt, auth, key) =>
         {
             var a = auth.Value;

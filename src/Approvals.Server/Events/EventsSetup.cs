@@ -12,8 +12,7 @@ public static class EventsSetup
             .Validate(o => o.FallbackInterval > TimeSpan.Zero, "Approvals:Events:FallbackInterval must be positive.")
             .Validate(o => o.PageSize is > 0 and <= 10_000, "Approvals:Events:PageSize must be from 1 to 10000.")
             .ValidateOnStart();
-        // Every backend implements the audit port beside IApprovalsStore rather than as part of it.
-        services.AddSingleton<IAuditLog>(sp => (IAuditLog)sp.GetRequiredService<IApprovalsStore>());
+        services.AddHostedService<ChangeFeedRelay>();
         return services;
     }
 }

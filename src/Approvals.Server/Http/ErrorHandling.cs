@@ -1,5 +1,5 @@
 using Approvals.Contracts;
-using Approvals.Runtime.Approvals;
+using Orleans.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Approvals.Server.Http;
@@ -21,7 +21,8 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Problems.Create(ErrorCodes.PayloadTooLarge, "The request body is larger than allowed."),
             BadHttpRequestException bad => Problems.Validation("request", bad.Message),
-            ConcurrencyConflictException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
+            // A grain lost its write race more often than it retries (MaxConflictRetries).
+            InconsistentStateException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
             _ => null,
         };
         if (problem is null)

@@ -3,7 +3,7 @@ using System.Text;
 using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
-using Approvals.Runtime.Approvals;
+using Approvals.Grains.Abstractions;
 using Approvals.Server.Auth;
 using Approvals.Server.Configuration;
 using Microsoft.Extensions.Options;
@@ -155,15 +155,11 @@ public sealed class IdempotencyFeature(string scope, string key, string requestH
     public bool StoredWithStateChange { get; private set; }
 
     /// <summary>
-    /// The command option that stores <paramref name="render"/>'s response with the state change;
-    /// <see cref="StoredWithStateChange"/> turns true once such a write committed.
+    /// The ticket a grain call carries so the grain stores its reply (with <paramref name="successStatus"/>)
+    /// in the same transaction as the state change; mark it with <see cref="MarkStoredWithStateChange"/>
+    /// once such a call succeeded.
     /// </summary>
-    public IdempotentRequest ForCommand<TState>(Func<TState, StoredResponse> render) =>
-        new(Scope, Key, RequestHash, ExpiresAt, state =>
-        {
-            var response = render((TState)state);
-            return (response.Status, response.Serialize());
-        });
+    public IdempotencyTicket Ticket(int successStatus) => new(Scope, Key, RequestHash, ExpiresAt, successStatus);
 
     public void MarkStoredWithStateChange() => StoredWithStateChange = true;
 }

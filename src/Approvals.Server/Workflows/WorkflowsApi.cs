@@ -9,8 +9,8 @@ using Approvals.Core.Events;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Core.Workflows;
-using Approvals.Runtime.Approvals;
-using Approvals.Runtime.Workflows;
+using Approvals.Grains.Abstractions;
+using Approvals.Server.Grains;
 using Approvals.Server.Approvals;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -24,6 +24,8 @@ public static class WorkflowsApi
     private const int MaxOutputBytes = 64 * 1024;
 
     private const int MaxLimit = 100;
+
+    private static readonly string WaitingApproval = WorkflowStateMachine.Wire(WorkflowStatus.WaitingApproval);
 
     public static RouteGroupBuilder MapWorkflowsApi(this IEndpointRouteBuilder routes)
     {
@@ -45,39 +47,33 @@ public static class WorkflowsApi
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, WorkflowService workflows, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, IGrainFactory grains, TimeProvider clock, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CreateWorkflowRequest>(http.Request, required: true, ct);
         if (!body.IsSuccess)
         {
             return Problems.Result(body.Error!);
         }
-        var idempotency = http.Features.Get<IdempotencyFeature>();
-        // A new workflow waits on no approval yet (its first one is filed just after), so none is embedded.
-        var result = await workflows.StartAsync(body.Value!, http.Caller(), ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowViews.Response(state, [], StatusCodes.Status201Created)));
-        if (!result.IsSuccess)
-        {
-            return Problems.Result(result.Error!);
-        }
-        idempotency?.MarkStoredWithStateChange();
-        return WorkflowViews.Response(result.Value!, [], StatusCodes.Status201Created).ToResult();
+        // The gateway names the new run: its grain is the one that starts it. A new run waits on no
+        // approval yet as far as its reply goes (its first one is filed right after the commit).
+        var id = Ids.New("wf", clock.GetUtcNow());
+        return await CommandAsync(http, grains, id, new WorkflowCall.Start(body.Value!), null, StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> GetAsync(string id, HttpContext http, WorkflowService workflows, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Reading workflows needs a role or the workflows:read scope."));
         }
-        var result = await workflows.GetAsync(id, caller, ct);
+        var result = await ReadAsync(grains, caller, id);
         return result.IsSuccess
-            ? WorkflowViews.Response(result.Value!, await WaitedOnAsync(result.Value!, caller, approvals, ct)).ToResult()
+            ? WorkflowViews.Response(result.Value! with { Approvals = await WaitedOnAsync(result.Value!.PendingApprovalId, caller, grains) }).ToResult()
             : Problems.Result(result.Error!);
     }
 
-    private static async Task<IResult> ListAsync([AsParameters] WorkflowListParameters parameters, HttpContext http, IWorkflowQueries queries, ApprovalService approvals,
+    private static async Task<IResult> ListAsync([AsParameters] WorkflowListParameters parameters, HttpContext http, IWorkflowQueries queries, IGrainFactory grains,
         CancellationToken ct)
     {
         var caller = http.Caller();
@@ -110,12 +106,12 @@ public static class WorkflowsApi
         var data = new List<WorkflowDto>(page.Items.Count);
         foreach (var workflow in page.Items)
         {
-            data.Add(workflow.ToDto(await WaitedOnAsync(workflow, caller, approvals, ct)));
+            data.Add(workflow.ToDto(await WaitedOnAsync(workflow.PendingApprovalId, caller, grains)));
         }
         return StoredResponse.Json(StatusCodes.Status200OK, new WorkflowListDto(data, page.Next?.Encode())).ToResult();
     }
 
-    private static async Task<IResult> DecideApprovalAsync(string id, HttpContext http, WorkflowService workflows, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IResult> DecideApprovalAsync(string id, HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<WorkflowApprovalBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
@@ -127,31 +123,21 @@ public static class WorkflowsApi
             return Problems.Result(Problems.Validation("action", "action must be 'approve' or 'reject'."));
         }
         var caller = http.Caller();
-        var workflow = await workflows.GetAsync(id, caller, ct);
+        var workflow = await ReadAsync(grains, caller, id);
         if (!workflow.IsSuccess)
         {
             return Problems.Result(workflow.Error!);
         }
-        if (workflow.Value!.PendingApprovalId is not { } approvalId || workflow.Value.Status != WorkflowStatus.WaitingApproval)
+        if (workflow.Value!.PendingApprovalId is not { } approvalId || workflow.Value.Status != WaitingApproval)
         {
-            return Problems.Result(await NotWaitingOnAnApprovalAsync(workflow.Value, caller, approvals, ct));
+            return Problems.Result(await NotWaitingOnAnApprovalAsync(workflow.Value, caller, grains));
         }
-        ApprovalCommand command = body.Value.Action == "approve"
-            ? new ApprovalCommand.Approve(caller, body.Value.Note)
-            : new ApprovalCommand.Reject(caller, body.Value.Note);
-        var idempotency = http.Features.Get<IdempotencyFeature>();
-        var result = await approvals.SendAsync(approvalId, command,
-            new CommandOptions(null, idempotency?.ForCommand<ApprovalState>(state => ApprovalMapping.Response(state))), ct);
-        if (!result.IsSuccess)
-        {
-            return Problems.Result(result.Error!);
-        }
-        idempotency?.MarkStoredWithStateChange();
-        return ApprovalMapping.Response(result.Value!).ToResult();
+        ApprovalCall call = body.Value.Action == "approve" ? new ApprovalCall.Approve(body.Value.Note) : new ApprovalCall.Reject(body.Value.Note);
+        return await ApprovalsApi.CommandAsync(http, grains, approvalId, call, null, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> CompleteTaskAsync(string id, string step,
-        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, WorkflowService workflows, CancellationToken ct)
+        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CompleteTaskBody>(http.Request, required: false, ct);
         if (!body.IsSuccess)
@@ -167,45 +153,57 @@ public static class WorkflowsApi
             }
             output = canonical;
         }
-        return await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, true, output, null, http.Caller()), ifMatch, ct);
+        return await CommandAsync(http, grains, id, new WorkflowCall.ReportTask(step, true, output, null), ifMatch, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> FailTaskAsync(string id, string step,
-        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, WorkflowService workflows, CancellationToken ct)
+        [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch, HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<FailTaskBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, workflows, id, new WorkflowCommand.ReportTask(step, false, null, body.Value!.Error, http.Caller()), ifMatch, ct)
+            ? await CommandAsync(http, grains, id, new WorkflowCall.ReportTask(step, false, null, body.Value!.Error), ifMatch, StatusCodes.Status200OK)
             : Problems.Result(body.Error!);
     }
 
     private static async Task<IResult> CancelAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,
-        HttpContext http, WorkflowService workflows, CancellationToken ct)
+        HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
         var body = await JsonBody.ReadAsync<CancelWorkflowBody>(http.Request, required: false, ct);
         return body.IsSuccess
-            ? await CommandAsync(http, workflows, id, new WorkflowCommand.Cancel(http.Caller(), body.Value!.Reason), ifMatch, ct)
+            ? await CommandAsync(http, grains, id, new WorkflowCall.Cancel(body.Value!.Reason), ifMatch, StatusCodes.Status200OK)
             : Problems.Result(body.Error!);
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext http, WorkflowService workflows, string id, WorkflowCommand command, string? ifMatch,
-        CancellationToken ct)
+    /// <summary>
+    /// Runs one call on a workflow's grain (If-Match checked, an idempotent reply stored with its write).
+    /// The reply embeds no approval: what the call caused on one (filing, cancelling) follows its commit.
+    /// </summary>
+    private static async Task<IResult> CommandAsync(HttpContext http, IGrainFactory grains, string id, WorkflowCall call, string? ifMatch, int successStatus)
     {
         var version = ETags.ParseIfMatch(ifMatch);
         if (!version.IsSuccess)
         {
             return Problems.Result(version.Error!);
         }
-        var idempotency = http.Features.Get<IdempotencyFeature>();
-        var result = await workflows.SendAsync(id, command, ct,
-            idempotency?.ForCommand<WorkflowState>(state => WorkflowViews.Response(state, [])), version.Value);
-        if (!result.IsSuccess)
+        var caller = http.Caller();
+        if (grains.Workflow(caller, id) is not { } grain)
         {
-            return Problems.Result(result.Error!);
+            return Problems.Result(NotFound(id));
+        }
+        var idempotency = http.Features.Get<IdempotencyFeature>();
+        var reply = await grain.ExecuteAsync(caller.ToCaller(), call, new CallOptions(version.Value, idempotency?.Ticket(successStatus)));
+        if (reply.Workflow is not { } workflow)
+        {
+            return Problems.Result(reply.Error!.ToDomainError());
         }
         idempotency?.MarkStoredWithStateChange();
-        return WorkflowViews.Response(result.Value!, []).ToResult();
+        return WorkflowViews.Response(workflow, successStatus).ToResult();
     }
+
+    private static async Task<Result<WorkflowDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
+        grains.Workflow(caller, id) is { } grain ? (await grain.GetAsync(caller.ToCaller())).ToResult() : NotFound(id);
+
+    private static DomainError NotFound(string id) => new(ErrorCodes.NotFound, $"No workflow '{id}' exists.");
 
     /// <summary>
     /// Why a workflow that waits on no approval refuses a decision. Once the approval it last waited on
@@ -213,27 +211,26 @@ public static class WorkflowsApi
     /// calls give it), so a repeated decision gets the same answer before and after the first one reached
     /// the workflow; otherwise 409 invalid_state.
     /// </summary>
-    private static async Task<DomainError> NotWaitingOnAnApprovalAsync(WorkflowState workflow, Principal caller, ApprovalService approvals,
-        CancellationToken ct)
+    private static async Task<DomainError> NotWaitingOnAnApprovalAsync(WorkflowDto workflow, Principal caller, IGrainFactory grains)
     {
         if (workflow.History.LastOrDefault(run => run.ApprovalId is not null)?.ApprovalId is { } lastId
-            && await approvals.GetAsync(lastId, caller, ct) is { IsSuccess: true, Value: { IsFinal: true } last })
+            && await ApprovalsApi.ReadAsync(grains, caller, lastId) is { IsSuccess: true, Value: { } last }
+            && WireNames.TryParseStatus(last.Status, out var status) && status != ApprovalStatus.Pending)
         {
-            return DomainError.AlreadyResolved(last.Status);
+            return DomainError.AlreadyResolved(status);
         }
-        return new DomainError(WorkflowStateMachine.InvalidState,
-            $"The workflow is {WorkflowStateMachine.Wire(workflow.Status)}; it waits on no approval.");
+        return new DomainError(WorkflowStateMachine.InvalidState, $"The workflow is {workflow.Status}; it waits on no approval.");
     }
 
     /// <summary>The approvals a workflow waits on (the pending one, if filed yet).</summary>
-    private static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(WorkflowState workflow, Principal caller, ApprovalService approvals, CancellationToken ct)
+    private static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(string? pendingApprovalId, Principal caller, IGrainFactory grains)
     {
-        if (workflow.PendingApprovalId is not { } approvalId)
+        if (pendingApprovalId is null)
         {
             return [];
         }
-        var approval = await approvals.GetAsync(approvalId, caller, ct);
-        return approval.IsSuccess ? [approval.Value!.ToDto()] : [];
+        var approval = await ApprovalsApi.ReadAsync(grains, caller, pendingApprovalId);
+        return approval.IsSuccess ? [approval.Value!] : [];
     }
 
     private static bool MayRead(Principal caller) => caller.Kind switch

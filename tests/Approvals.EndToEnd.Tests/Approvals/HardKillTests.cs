@@ -51,6 +51,10 @@ public sealed class HardKillTests(ITestOutputHelper output)
             "--Approvals:Storage:Provider=postgres",
             "--Approvals:Storage:ConnectionString=" + database.ConnectionString,
             TestTokens.SigningKeySetting,
+            // The restarted node comes back at the killed one's address, as a restarted node does: Orleans
+            // then knows the old entry in the membership table is superseded and joins at once.
+            "--Approvals:Cluster:SiloPort=" + ServerProcess.FreeLoopbackPort(),
+            "--Approvals:Cluster:GatewayPort=" + ServerProcess.FreeLoopbackPort(),
         ];
         await RunAsync(settings, () => ReadPostgresEventsAsync(database));
     }

@@ -109,6 +109,9 @@ public sealed class ServerProcess : IAsyncDisposable
             // Per-request logs would cost more than the requests under load; warnings and errors are kept.
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
             "--Logging:Console:FormatterOptions:ColorBehavior=Disabled",
+            // Every node is a silo: each needs silo and gateway ports of its own.
+            "--Approvals:Cluster:SiloPort", FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
+            "--Approvals:Cluster:GatewayPort", FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
             .. settings,
         ];
         var process = new Process { StartInfo = ServerBinary.StartInfo(arguments, workingDirectory), EnableRaisingEvents = true };

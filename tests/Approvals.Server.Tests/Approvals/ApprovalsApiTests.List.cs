@@ -2,7 +2,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Contracts;
 using Approvals.Core.Principals;
-using Approvals.Runtime.Approvals;
+using Approvals.Grains.Abstractions;
+using GrainCaller = Approvals.Grains.Abstractions.Caller;
 using Approvals.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -207,12 +208,13 @@ public abstract partial class ApprovalsApiTests<TServer>
     /// <summary>Files a request as a workflow step does (the workflow API is not part of this suite).</summary>
     private async Task<string> CreateInWorkflowAsync(string workflowId, string step)
     {
-        var service = Server.Services.GetRequiredService<ApprovalService>();
-        var by = Principal.Person(Requester.Id, Requester.Name, Requester.Roles, Tenant);
-        var result = await service.CreateAsync(new CreateApprovalRequest { Title = "Workflow review", RiskScore = 5 }, by,
-            CancellationToken.None, workflowId, step);
-        Assert.True(result.IsSuccess, result.Error?.Detail);
-        return result.Value!.Id;
+        var grains = Server.Services.GetRequiredService<IGrainFactory>();
+        var id = global::Approvals.Core.Ids.New("apr", DateTimeOffset.UtcNow);
+        var by = new GrainCaller(CallerKind.Person, Requester.Id, Requester.Name, Tenant, [.. Requester.Roles], [], null);
+        var reply = await grains.GetGrain<IApprovalGrain>(GrainKeys.Approval(Tenant, id))
+            .ExecuteAsync(by, new ApprovalCall.Create(new CreateApprovalRequest { Title = "Workflow review", RiskScore = 5 }, workflowId, step), CallOptions.None);
+        Assert.True(reply.IsSuccess, reply.Error?.Detail);
+        return reply.Approval!.Id;
     }
 
     private static string Micro(DateTimeOffset time) =>

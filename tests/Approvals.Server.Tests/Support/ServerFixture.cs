@@ -99,7 +99,12 @@ public abstract class ServerFixture : IAsyncLifetime
     /// <summary>Another node on the same storage, with <paramref name="extra"/> settings; stopped with the fixture.</summary>
     public HttpClient StartNode(IReadOnlyDictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>(_settings ?? throw NotStarted());
+        var settings = new Dictionary<string, string?>(_settings ?? throw NotStarted())
+        {
+            // Every node is a silo: each needs ports of its own (test classes run in parallel).
+            ["Approvals:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Approvals:Cluster:GatewayPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -125,6 +130,14 @@ public abstract class ServerFixture : IAsyncLifetime
         {
             await RemoveStorageAsync();
         }
+    }
+
+    /// <summary>A TCP port nobody listens on now (the system picks it).</summary>
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A temporary folder name of this test run's own.</summary>
