@@ -2,10 +2,10 @@ using System.Diagnostics;
 using Approvals.Bench;
 
 // Usage: dotnet run -c Release --project bench/Approvals.Bench -- [sqlite|postgres] [scenario] [count]
-//   scenarios: throughput (default), deadlines, queries
+//   scenarios: queries (default)
 // PostgreSQL reads its connection string from APPROVALS_BENCH_POSTGRES (or APPROVALS_TEST_POSTGRES).
 var backend = args.ElementAtOrDefault(0) ?? "sqlite";
-var scenario = args.ElementAtOrDefault(1) ?? "throughput";
+var scenario = args.ElementAtOrDefault(1) ?? "queries";
 var count = int.Parse(args.ElementAtOrDefault(2) ?? "10000", System.Globalization.CultureInfo.InvariantCulture);
 
 await using var target = await BenchTarget.OpenAsync(backend);
@@ -13,12 +13,6 @@ Console.WriteLine($"backend {backend}, scenario {scenario}, n = {count:N0}, {Env
 var total = Stopwatch.StartNew();
 switch (scenario)
 {
-    case "throughput":
-        await Throughput.RunAsync(target, count);
-        break;
-    case "deadlines":
-        await Deadlines.RunAsync(target, count);
-        break;
     case "queries":
         await Queries.RunAsync(target, count);
         break;

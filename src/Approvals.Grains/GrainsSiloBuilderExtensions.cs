@@ -5,7 +5,7 @@ using Approvals.Grains.Abstractions;
 using Approvals.Grains.Approvals;
 using Approvals.Grains.Storage;
 using Approvals.Grains.Workflows;
-using Approvals.Runtime.Actors;
+using Approvals.Core.Events;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -58,14 +58,16 @@ public static class GrainsSiloBuilderExtensions
             collection.CollectionAge = grains.Value.IdleTimeout);
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ActorMetrics>();
+        services.TryAddSingleton<EventLogSignal>();
+        services.TryAddSingleton<StorageMetrics>();
         services.TryAddSingleton(sp => new GroupCommitWriter(
             sp.GetRequiredService<IStateStore>(),
-            new ActorHostOptions { MaxBatchSize = sp.GetRequiredService<IOptions<ApprovalGrainOptions>>().Value.MaxBatchSize },
-            sp.GetRequiredService<ActorMetrics>(),
+            sp.GetRequiredService<IOptions<ApprovalGrainOptions>>().Value.MaxBatchSize,
+            sp.GetRequiredService<StorageMetrics>(),
             sp.GetRequiredService<ILogger<GroupCommitWriter>>()));
-        services.AddGrainStorage(GroupCommitGrainStorage.Name, (sp, _) =>
-            new GroupCommitGrainStorage(sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>()));
+        services.AddGrainStorage(GroupCommitGrainStorage.Name, (sp, _) => new GroupCommitGrainStorage(
+            sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>(),
+            sp.GetRequiredService<EventLogSignal>(), sp.GetRequiredService<StorageMetrics>()));
         services.AddHostedService<DecisionDispatcher>();
         return silo;
     }

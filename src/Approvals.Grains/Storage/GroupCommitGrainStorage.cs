@@ -1,7 +1,7 @@
 using System.Globalization;
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
-using Approvals.Runtime.Actors;
+using Approvals.Core.Events;
 using Orleans.Storage;
 
 namespace Approvals.Grains.Storage;
@@ -12,7 +12,7 @@ namespace Approvals.Grains.Storage;
 /// the idempotent request it answers and the status counters in one transaction, shared with other
 /// grains' writes (group commit). ETag = version; a lost race is an <see cref="InconsistentStateException"/>.
 /// </summary>
-public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter writer) : IGrainStorage
+public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter writer, EventLogSignal signal, StorageMetrics metrics) : IGrainStorage
 {
     /// <summary>The name grains give in <c>[PersistentState(…, Name)]</c>.</summary>
     public const string Name = "approvals";
@@ -31,6 +31,7 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
         var write = record.Pending ?? throw new InvalidOperationException($"{grainId} wrote without a pending write.");
         if (await writer.WriteAsync(write, CancellationToken.None) != WriteOutcome.Committed)
         {
+            metrics.Conflict(write.Key.Type);
             throw new InconsistentStateException(
                 $"{write.Key} is no longer at version {write.ExpectedVersion}.", storedEtag: null, currentEtag: grainState.ETag);
         }
@@ -39,7 +40,7 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
         if (write.Events.Count > 0)
         {
             // Wakes this node's live readers of the log (SSE, webhooks); other nodes hear it from the change feed.
-            global::Approvals.Runtime.Events.EventLogSignal.For(store).Pulse();
+            signal.Pulse();
         }
     }
 

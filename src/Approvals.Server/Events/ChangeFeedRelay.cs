@@ -1,5 +1,5 @@
 using Approvals.Core.Storage;
-using Approvals.Runtime.Events;
+using Approvals.Core.Events;
 
 namespace Approvals.Server.Events;
 
@@ -8,7 +8,7 @@ namespace Approvals.Server.Events;
 /// node's live readers of the event log (SSE streams, webhook fan-out), so they read the log at once
 /// instead of on their fallback interval. Commits on this node pulse the signal themselves.
 /// </summary>
-public sealed class ChangeFeedRelay(IChangeFeed feed, ILogger<ChangeFeedRelay> logger) : BackgroundService
+public sealed class ChangeFeedRelay(IChangeFeed feed, EventLogSignal signal, ILogger<ChangeFeedRelay> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,7 +16,7 @@ public sealed class ChangeFeedRelay(IChangeFeed feed, ILogger<ChangeFeedRelay> l
         {
             await foreach (var _ in feed.ListenAsync(stoppingToken))
             {
-                EventLogSignal.For(feed).Pulse();
+                signal.Pulse();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

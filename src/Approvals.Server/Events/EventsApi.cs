@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
-using Approvals.Runtime.Events;
+using Approvals.Core.Events;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -33,7 +33,7 @@ public static class EventsApi
         [FromQuery(Name = "types"), Description("Event types to send, comma-separated or repeated; * matches any run of characters (approval.*).")] string[]? types,
         [FromHeader(Name = "Last-Event-ID"), Description("Resume right after this event (the id of the last one received).")] string? lastEventIdHeader,
         [FromQuery(Name = "last_event_id"), Description("As Last-Event-ID, for clients that cannot set headers.")] string? lastEventIdQuery,
-        HttpContext http, IAuditLog log, IOptions<EventStreamOptions> options, TimeProvider clock, CancellationToken ct)
+        HttpContext http, IAuditLog log, EventLogSignal signal, IOptions<EventStreamOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var caller = http.Caller();
         if (!MaySubscribe(caller))
@@ -73,7 +73,6 @@ public static class EventsApi
         {
             await response.WriteAsync(": connected\n\n", ct);
             await response.Body.FlushAsync(ct);
-            var signal = EventLogSignal.For(log);
             var nextPing = clock.GetUtcNow() + settings.PingInterval;
             while (!ct.IsCancellationRequested)
             {

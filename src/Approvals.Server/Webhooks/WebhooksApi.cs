@@ -1,6 +1,6 @@
 using Approvals.Core;
 using Approvals.Core.Storage;
-using Approvals.Runtime.Webhooks;
+using Approvals.Server.Webhooks;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Approvals.Contracts;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
-using Approvals.Runtime.Webhooks;
+using Approvals.Server.Webhooks;
 using Approvals.Storage.PostgreSql;
 using Approvals.Storage.Sqlite;
 using Approvals.Testing;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Approvals.Runtime.Webhooks;
+using Approvals.Server.Webhooks;
 using Approvals.Server.Tests.Support;
 
 namespace Approvals.Server.Tests.Webhooks;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Approvals.Runtime.Webhooks;
+namespace Approvals.Server.Webhooks;
 
 /// <summary>Standard Webhooks signing: <c>v1,</c> + base64 of HMAC-SHA256 over <c>{id}.{timestamp}.{body}</c>.</summary>
 public static class WebhookSignature

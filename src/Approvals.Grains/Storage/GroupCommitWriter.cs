@@ -2,10 +2,10 @@ using System.Threading.Channels;
 using Approvals.Core.Storage;
 using Microsoft.Extensions.Logging;
 
-namespace Approvals.Runtime.Actors;
+namespace Approvals.Grains.Storage;
 
 /// <summary>
-/// The group-commit pipeline: actors hand in writes, one loop drains whatever has queued up and
+/// The group-commit pipeline: grains hand in writes, one loop drains whatever has queued up and
 /// commits it as one batch (one transaction, one fsync), then answers each writer with its own
 /// outcome. Under load batches grow by themselves; alone, a write commits at once.
 /// </summary>
@@ -14,14 +14,14 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IStateStore _store;
     private readonly int _maxBatch;
-    private readonly ActorMetrics _metrics;
+    private readonly StorageMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Task _loop;
 
-    public GroupCommitWriter(IStateStore store, ActorHostOptions options, ActorMetrics metrics, ILogger<GroupCommitWriter> logger)
+    public GroupCommitWriter(IStateStore store, int maxBatchSize, StorageMetrics metrics, ILogger<GroupCommitWriter> logger)
     {
         _store = store;
-        _maxBatch = Math.Max(1, options.MaxBatchSize);
+        _maxBatch = Math.Max(1, maxBatchSize);
         _metrics = metrics;
         _logger = logger;
         _loop = Task.Run(RunAsync);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Approvals.Core.Events;
 
-namespace Approvals.Runtime.Webhooks;
+namespace Approvals.Server.Webhooks;
 
 /// <summary>The body of a delivery: the event as API.md shows it.</summary>
 public static class WebhookPayload

@@ -1,4 +1,4 @@
-namespace Approvals.Runtime.Webhooks;
+namespace Approvals.Server.Webhooks;
 
 /// <summary>How webhooks are fanned out and sent (configuration section <c>Approvals:Webhooks</c>).</summary>
 public sealed class WebhookOptions

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Approvals.Runtime.Webhooks;
+namespace Approvals.Server.Webhooks;
 
 /// <summary>
 /// Turns events into deliveries: follows the event log from its own checkpoint and enqueues one

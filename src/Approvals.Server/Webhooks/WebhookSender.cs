@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Approvals.Runtime.Webhooks;
+namespace Approvals.Server.Webhooks;
 
 /// <summary>
 /// Sends due deliveries: claims them with a lease (so no two nodes send one attempt, and a node that
