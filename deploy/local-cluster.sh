@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Two Approvals nodes on one throwaway PostgreSQL, on this machine:
 #   deploy/local-cluster.sh            # starts PostgreSQL and nodes on :5081 and :5082; Ctrl+C stops all
-# Both nodes share the database and the signing key; try a decision on one node while a long-poll
-# waits on the other. Everything is on loopback and is removed on exit.
+# Each node is an Orleans silo (silo ports 11111/11112, gateway ports 30000/30001) co-hosting the REST
+# gateway; both share the database (state, events, membership, reminders) and the signing key. Try a
+# decision on one node while a long-poll waits on the other, kill one (kill -9) and keep using the
+# other, or watch /dashboard with an admin token. Everything is on loopback and is removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,12 +21,14 @@ dotnet build src/Approvals.Server -c Release -nologo -clp:ErrorsOnly
 export Approvals__Storage__Provider=postgres
 export Approvals__Storage__ConnectionString="$APPROVALS_TEST_POSTGRES"
 export Approvals__Auth__SigningKey="${Approvals__Auth__SigningKey:-$(head -c 32 /dev/urandom | base64)}"
-for port in 5081 5082; do
-    dotnet src/Approvals.Server/bin/Release/net10.0/approvals.dll --urls "http://127.0.0.1:$port" &
+for node in 1 2; do
+    dotnet src/Approvals.Server/bin/Release/net10.0/approvals.dll --urls "http://127.0.0.1:508$node" \
+        --Approvals:Cluster:SiloPort=$((11110 + node)) --Approvals:Cluster:GatewayPort=$((29999 + node)) &
     pids+=($!)
 done
 
 echo "Nodes on http://127.0.0.1:5081 and http://127.0.0.1:5082. A token for both:"
 echo "  dotnet src/Approvals.Server/bin/Release/net10.0/approvals.dll token --sub alice --role reviewer"
+echo "  dotnet src/Approvals.Server/bin/Release/net10.0/approvals.dll token --sub ops --role admin   # for /dashboard"
 echo "(with Approvals__Auth__SigningKey=$Approvals__Auth__SigningKey in the environment)"
 wait
