@@ -26,8 +26,9 @@ public sealed class DecisionDispatcherOptions
 /// only after a batch was delivered, so a crash redelivers; the workflow ignores a decision it does not
 /// wait on, so a repeat advances nothing. Every node runs one; they only repeat each other's deliveries.
 /// </summary>
+/// <remarks>Its polling runs on real time, not on the grains' <see cref="TimeProvider"/>: it is plumbing, not a deadline.</remarks>
 public sealed class DecisionDispatcher(IEventLog log, ICheckpointStore checkpoints, IGrainFactory grains, IOptions<DecisionDispatcherOptions> options,
-    TimeProvider clock, ILogger<DecisionDispatcher> logger) : BackgroundService
+    ILogger<DecisionDispatcher> logger) : BackgroundService
 {
     /// <summary>The consumer name of the checkpoint (kept from the actor runtime, so an upgrade resumes where it was).</summary>
     public const string Consumer = "workflows";
@@ -40,7 +41,7 @@ public sealed class DecisionDispatcher(IEventLog log, ICheckpointStore checkpoin
             {
                 if (await RunOnceAsync(stoppingToken) == 0)
                 {
-                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+                    await Task.Delay(options.Value.PollInterval, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -50,7 +51,7 @@ public sealed class DecisionDispatcher(IEventLog log, ICheckpointStore checkpoin
             catch (Exception error)
             {
                 logger.LogWarning(error, "Delivering decisions to workflows failed; retrying.");
-                await Task.Delay(TimeSpan.FromSeconds(1), clock, stoppingToken);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }
         }
     }

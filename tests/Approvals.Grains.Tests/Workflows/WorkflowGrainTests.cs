@@ -1,4 +1,9 @@
 using Approvals.Contracts;
+using Approvals.Core;
+using Approvals.Core.Approvals;
+using Approvals.Core.Events;
+using Approvals.Core.Principals;
+using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.Tests.Support;
 using Approvals.Testing;
@@ -109,6 +114,53 @@ public abstract class WorkflowGrainTests<TCluster>(TCluster cluster) : IClassFix
         Assert.Equal("cancelled", approval.Approval!.Status);
         // The approval's own notice comes back to a run that is already final, and changes nothing.
         Assert.Equal(cancelled.Workflow.Version, (await Workflow(id).GetAsync(Ops)).Workflow!.Version);
+    }
+
+    [StoreFact]
+    public async Task ATaskThatOutlivesItsTimeout_TakesTheFailureBranch_WhenGrainTimePassesIt()
+    {
+        var plan = new CreateWorkflowRequest
+        {
+            Name = "build-then-notify",
+            Steps =
+            [
+                new WorkflowStepDto { Id = "build", Type = "task", Timeout = "PT10M", OnFailure = "notify" },
+                new WorkflowStepDto { Id = "notify", Type = "task" },
+            ],
+        };
+        var (id, started) = await StartAsync(plan);
+        Assert.Equal("waiting_task", started.Status);
+
+        cluster.Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1));
+
+        var moved = await WaitForAsync(id, w => w.CurrentStep == "notify", "the timed-out task took its failure branch");
+        Assert.Equal("timed_out", moved.History[0].Outcome);
+    }
+
+    [StoreFact]
+    public async Task ADecisionNoGrainReported_ReachesTheRunThroughTheEventLog()
+    {
+        var (id, started) = await StartAsync(Remediation());
+        var approvalId = started.PendingApprovalId!;
+
+        // Decided behind the grains' backs, straight in the store: no grain sends the one-way notice, so
+        // only the decision dispatcher, following the event log, can tell the run.
+        var stored = (await cluster.Store.LoadApprovalAsync(approvalId, CancellationToken.None))!;
+        var now = cluster.Clock.GetUtcNow();
+        var reviewer = Principal.Person("user_rev", null, ["reviewer"], _tenant);
+        var transition = ApprovalStateMachine.Decide(stored.State, new ApprovalCommand.Approve(reviewer, "out of band"), now, new ApprovalOptions()).Value!;
+        var chain = stored.ChainHead;
+        var events = transition.Events.Select(e =>
+        {
+            var sealedEvent = EventHasher.Seal(Ids.New("evt", now), e, _tenant, approvalId, now, chain);
+            chain = sealedEvent.Hash;
+            return sealedEvent;
+        }).ToList();
+        var outcome = await cluster.Store.SaveAsync([new ApprovalWrite(transition.State, stored.State.Version, events, [], stored.ChainHead)], CancellationToken.None);
+        Assert.Equal(WriteOutcome.Committed, outcome[0]);
+
+        var moved = await WaitForAsync(id, w => w.Status == "waiting_task", "the dispatcher delivered the decision");
+        Assert.Equal("execute", moved.CurrentStep);
     }
 }
 
