@@ -20,6 +20,9 @@ public static class ApprovalsApi
     private const int MaxWaitSeconds = 60;
     private const int MaxLimit = 100;
 
+    // One wait inside the grain lasts at most this: well within Orleans' response timeout.
+    private static readonly TimeSpan MaxWaitSlice = TimeSpan.FromSeconds(20);
+
     /// <summary>The most ids one bulk call takes.</summary>
     public const int MaxBulkIds = 100;
 
@@ -146,7 +149,7 @@ public static class ApprovalsApi
 
     private static async Task<IResult> StatusAsync(string id,
         [FromQuery(Name = "wait"), Description("Seconds (0–60) to hold a pending request until it changes."), RegularExpression("^[0-9]+$")] string? wait,
-        HttpContext http, IGrainFactory grains)
+        HttpContext http, IGrainFactory grains, TimeProvider clock)
     {
         var caller = http.Caller();
         if (!MayRead(caller))
@@ -163,10 +166,16 @@ public static class ApprovalsApi
             return Problems.Result(DomainError.NotFound(id));
         }
         var result = (await grain.GetAsync(caller.ToCaller())).ToResult();
-        if (waitSeconds > 0 && result is { IsSuccess: true, Value.Status: "pending" })
+        var deadline = clock.GetUtcNow() + TimeSpan.FromSeconds(waitSeconds);
+        // Held inside the grain (an interleaved call its next commit wakes), on whichever node it lives, in
+        // slices shorter than Orleans' response timeout (30 s): a grain call never outlives it.
+        while (result is { IsSuccess: true, Value: { Status: "pending" } pending } && deadline - clock.GetUtcNow() is { } remaining && remaining > TimeSpan.Zero)
         {
-            // Held inside the grain (an interleaved call its next commit wakes), on whichever node it lives.
-            result = (await grain.WaitForChangeAsync(caller.ToCaller(), result.Value!.Version, TimeSpan.FromSeconds(waitSeconds))).ToResult();
+            result = (await grain.WaitForChangeAsync(caller.ToCaller(), pending.Version, remaining < MaxWaitSlice ? remaining : MaxWaitSlice)).ToResult();
+            if (result is { IsSuccess: true, Value.Version: var version } && version != pending.Version)
+            {
+                break;
+            }
         }
         if (!result.IsSuccess)
         {

@@ -108,6 +108,21 @@ public abstract partial class ApprovalsApiTests<TServer>
     }
 
     [StoreFact]
+    public async Task Status_AWaitLongerThanOrleansResponseTimeout_IsHeldToItsEnd()
+    {
+        // 31 s outlives one grain call (Orleans answers a call that takes over 30 s with a timeout): the
+        // gateway waits in slices, so the caller still gets its 200 when the wait ends.
+        var id = await CreateIdAsync();
+        var elapsed = Stopwatch.StartNew();
+
+        var response = await Api.GetAsync($"{PathOf(id)}/status?wait=31", Requester).WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(response.Status == HttpStatusCode.OK, response.ToString());
+        Assert.Equal("pending", Str(response.Json["status"]));
+        Assert.True(elapsed.Elapsed >= TimeSpan.FromSeconds(30.9), $"held for only {elapsed.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [StoreFact]
     public async Task Status_WaitOnDecidedApproval_ReturnsAtOnce()
     {
         var id = await CreateIdAsync();
