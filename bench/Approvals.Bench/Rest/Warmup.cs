@@ -1,0 +1,24 @@
+namespace Approvals.Bench.Rest;
+
+/// <summary>
+/// Requests before anything is timed, so the figures are of a running server rather than of its
+/// first calls (JIT, connection pool, database caches). They are approved, so they neither stay
+/// pending nor ever expire, and no scenario's count includes them.
+/// </summary>
+public static class Warmup
+{
+    public const int Count = 500;
+
+    /// <returns>The second half of the filing, timed once the first half took the cold start: its rate can plan what follows.</returns>
+    public static async Task<LoadResult> RunAsync(ApprovalsClient client, BenchTokens tokens, CancellationToken cancellationToken)
+    {
+        var body = ApprovalsClient.CreateBody("Warm-up request", "PT1H");
+        var ids = new string[Count];
+        const int half = Count / 2;
+        var cold = await Load.RunAsync(half, Load.Clients, async (i, ct) => ids[i] = await client.CreateAsync(tokens.Requester, body, ct), cancellationToken);
+        var warm = await Load.RunAsync(Count - half, Load.Clients, async (i, ct) => ids[half + i] = await client.CreateAsync(tokens.Requester, body, ct), cancellationToken);
+        var approved = await Load.RunAsync(Count, Load.Clients, (i, ct) => client.ApproveAsync(tokens.Reviewer(i), ids[i], ct), cancellationToken);
+        Console.WriteLine($"warm-up    {Count:N0} created ({cold.PerSecond:N0} /s, then {warm.PerSecond:N0} /s) and approved ({approved.PerSecond:N0} /s); not counted below");
+        return warm;
+    }
+}
