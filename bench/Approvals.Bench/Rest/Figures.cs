@@ -38,7 +38,16 @@ public sealed record ServerRun(string Backend, string ServerDll, int Count, Canc
         }
         catch (Exception e) when (e is not ServerFailedException && !(e is OperationCanceledException && Cancellation.IsCancellationRequested))
         {
-            throw server.Failure(e is BenchException ? e.Message : e.ToString());
+            var what = e switch
+            {
+                BenchException => e.Message,
+                // The connection broke or a request timed out: the server's state says more than a stack trace.
+                HttpRequestException or TaskCanceledException => e.Message + (e.InnerException is { } inner ? $" ({inner.Message})" : ""),
+                _ => e.ToString(),
+            };
+            throw server.Failure(await server.ExitCodeAsync(TimeSpan.FromSeconds(1)) is { } code
+                ? $"The server exited with code {code} during the run: {what}"
+                : what);
         }
     }
 }

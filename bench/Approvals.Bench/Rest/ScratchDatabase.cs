@@ -46,10 +46,16 @@ public sealed class ScratchDatabase : IAsyncDisposable
         }
         var admin = PostgresConnectionString();
         var name = $"approvals_bench_{Guid.NewGuid():N}"[..32];
-        await using (var dataSource = NpgsqlDataSource.Create(admin))
+        try
         {
+            await using var dataSource = NpgsqlDataSource.Create(admin);
             await using var create = dataSource.CreateCommand($"CREATE DATABASE {name};");
             await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            var server = new NpgsqlConnectionStringBuilder(admin);
+            throw new BenchException($"Could not create a database on PostgreSQL {server.Host}:{server.Port} as {server.Username}: {e.Message}");
         }
         var connectionString = new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
         return new ScratchDatabase(

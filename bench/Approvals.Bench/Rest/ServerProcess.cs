@@ -52,6 +52,24 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The server's output (stdout and stderr); kept after the run.</summary>
     public string LogPath { get; }
 
+    /// <summary>
+    /// The exit code if the process has ended or ends within <paramref name="grace"/>, else null. The grace
+    /// is there because a client sees its connection break a moment before the process's end is reported.
+    /// </summary>
+    public async Task<int?> ExitCodeAsync(TimeSpan grace)
+    {
+        using var deadline = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>From just before the process was started to the first 200 of <c>/health/ready</c>.</summary>
     public TimeSpan ReadyAfter { get; private set; }
 

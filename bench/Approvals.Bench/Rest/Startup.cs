@@ -30,7 +30,7 @@ public static class Startup
             new("ready after (median)", Stats.Median(ready), "ms", Better.Lower),
             new("idle RSS (median)", Stats.Median(idle), "MiB", Better.Lower, "N1"),
         };
-        Console.WriteLine($"median     ready after {figures[0].Text}; idle RSS {figures[1].Text} ({run.Count} starts)");
+        Console.WriteLine($"median     ready after {figures[0].Text}; idle RSS {figures[1].Text} ({run.Count} start{(run.Count == 1 ? "" : "s")})");
         return figures;
     }
 }
