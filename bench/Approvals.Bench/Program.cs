@@ -111,7 +111,7 @@ try
     var baseline = compareOption is null ? null : await ServerBinary.ResolveAsync(compareOption, stop.Token);
     var current = await ServerBinary.ResolveAsync(serverOption, stop.Token);
 
-    var runs = new List<(string Label, string Dll, ServerRun Run, IReadOnlyList<Figure> Figures)>();
+    var runs = new List<(string Label, ServerRun Run, IReadOnlyList<Figure> Figures)>();
     foreach (var (label, dll) in baseline is null ? [("server", current)] : new[] { ("baseline", baseline), ("current", current) })
     {
         Console.WriteLine();
@@ -120,7 +120,7 @@ try
         var total = Stopwatch.StartNew();
         var figures = await rest.Run(run);
         Console.WriteLine($"total      {total.Elapsed.TotalSeconds:0.0} s");
-        runs.Add((label, dll, run, figures));
+        runs.Add((label, run, figures));
     }
     if (runs.Count == 2)
     {

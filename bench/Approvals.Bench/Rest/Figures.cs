@@ -7,8 +7,6 @@ public enum Better
 {
     Higher,
     Lower,
-    /// <summary>Context, not a goal (e.g. a count).</summary>
-    Neither,
 }
 
 /// <summary>One measured figure of a scenario, kept for the comparison table.</summary>
