@@ -6,6 +6,7 @@ using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Microsoft.Extensions.Options;
 using Approvals.Grains.Storage;
+using Microsoft.Extensions.Logging;
 using Orleans.Storage;
 
 namespace Approvals.Grains.Approvals;
@@ -22,7 +23,8 @@ public sealed class ApprovalGrain(
     [PersistentState("approval", GroupCommitGrainStorage.Name)] IPersistentState<ApprovalRecord> record,
     IOptions<ApprovalOptions> options,
     IOptions<ApprovalGrainOptions> grainOptions,
-    TimeProvider clock) : Grain, IApprovalGrain, IRemindable
+    TimeProvider clock,
+    ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain, IRemindable
 {
     /// <summary>The reminder that brings a request back to apply its deadline after a restart or a move.</summary>
     public const string DeadlineReminder = "deadline";
@@ -31,6 +33,7 @@ public sealed class ApprovalGrain(
     private string _id = "";
     private TaskCompletionSource _changed = NewSignal();
     private IGrainTimer? _deadlineTimer;
+    private IGrainReminder? _deadlineReminder;
 
     private ApprovalState? Current => record.State.Current?.State;
 
@@ -146,7 +149,7 @@ public sealed class ApprovalGrain(
             if (!transition.State.IsFinal && transition.State.ExpiresAt != Current?.ExpiresAt)
             {
                 // Before the commit that needs it: once the commit is acknowledged, its deadline must survive any crash.
-                await this.RegisterOrUpdateReminder(DeadlineReminder, DueIn(transition.State.ExpiresAt), grainOptions.Value.ReminderPeriod);
+                _deadlineReminder = await this.RegisterOrUpdateReminder(DeadlineReminder, DueIn(transition.State.ExpiresAt), grainOptions.Value.ReminderPeriod);
             }
 
             record.State.Pending = write;
@@ -164,7 +167,9 @@ public sealed class ApprovalGrain(
             AfterCommit();
             if (Current!.IsFinal)
             {
-                await UnregisterDeadlineReminderAsync();
+                // Not awaited: the decision is committed and the caller need not wait for the clean-up. If it
+                // fails (or the silo stops first) the reminder's next tick finds the request final and removes it.
+                RemoveDeadlineReminderInBackground();
                 if (Current.WorkflowId is { } workflowId)
                 {
                     // Right after the commit; one-way, so a run that cancelled this request is never waited on.
@@ -221,9 +226,26 @@ public sealed class ApprovalGrain(
 
     private async Task UnregisterDeadlineReminderAsync()
     {
-        if (await this.GetReminder(DeadlineReminder) is { } reminder)
+        // The handle this activation registered saves a read of the reminder table; an earlier activation's is looked up.
+        if ((_deadlineReminder ?? await this.GetReminder(DeadlineReminder)) is { } reminder)
         {
             await this.UnregisterReminder(reminder);
+        }
+        _deadlineReminder = null;
+    }
+
+    /// <summary>Started on the grain's own scheduler (reminder calls need the grain's context) and not awaited.</summary>
+    private void RemoveDeadlineReminderInBackground() => _ = RemoveDeadlineReminderQuietlyAsync();
+
+    private async Task RemoveDeadlineReminderQuietlyAsync()
+    {
+        try
+        {
+            await UnregisterDeadlineReminderAsync();
+        }
+        catch (Exception error)
+        {
+            logger.LogDebug(error, "Removing the deadline reminder of {Approval} failed; its next tick removes it.", _id);
         }
     }
 
