@@ -300,15 +300,15 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         var s = write.State;
         var command = new NpgsqlBatchCommand(write.ExpectedVersion == 0
             ? """
-              INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state)
-              VALUES (@id, @tenant_id, @status, @name, @created_at, @updated_at, @version, @chain_head, @state)
+              INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state, due_at)
+              VALUES (@id, @tenant_id, @status, @name, @created_at, @updated_at, @version, @chain_head, @state, @due_at)
               ON CONFLICT (id) DO NOTHING
               RETURNING id;
               """
             : """
               UPDATE workflows
               SET tenant_id = @tenant_id, status = @status, name = @name, created_at = @created_at,
-                  updated_at = @updated_at, version = @version, chain_head = @chain_head, state = @state
+                  updated_at = @updated_at, version = @version, chain_head = @chain_head, state = @state, due_at = @due_at
               WHERE id = @id AND version = @expected
               RETURNING id;
               """);
@@ -321,6 +321,8 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         command.Parameters.Add(new NpgsqlParameter<long>("version", s.Version));
         command.Parameters.Add(Text("chain_head", write.ChainHead));
         command.Parameters.Add(new NpgsqlParameter<string>("state", NpgsqlDbType.Json) { TypedValue = WorkflowStateJson.Serialize(s) });
+        // What the start-up catch-up finds the run by (see PostgresApprovalsStore.DueWork.cs).
+        command.Parameters.Add(NullableTime("due_at", DueWork.WorkflowDueAt(s)));
         command.Parameters.Add(new NpgsqlParameter<long>("expected", write.ExpectedVersion));
         return command;
     }
@@ -877,4 +879,7 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
     // Npgsql writes only UTC DateTimeOffsets to timestamptz; callers already truncated to microseconds.
     private static NpgsqlParameter<DateTimeOffset> Time(string name, DateTimeOffset value) =>
         new(name, NpgsqlDbType.TimestampTz) { TypedValue = value.ToUniversalTime() };
+
+    private static NpgsqlParameter NullableTime(string name, DateTimeOffset? value) =>
+        new(name, NpgsqlDbType.TimestampTz) { Value = value is { } at ? at.ToUniversalTime() : DBNull.Value };
 }

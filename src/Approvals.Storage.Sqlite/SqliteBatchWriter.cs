@@ -29,15 +29,15 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         """;
 
     private const string InsertWorkflowSql = """
-        INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state)
-        VALUES ($id, $tenant_id, $status, $name, $created_at, $updated_at, $version, $chain_head, $state)
+        INSERT INTO workflows (id, tenant_id, status, name, created_at, updated_at, version, chain_head, state, due_at)
+        VALUES ($id, $tenant_id, $status, $name, $created_at, $updated_at, $version, $chain_head, $state, $due_at)
         ON CONFLICT (id) DO NOTHING;
         """;
 
     private const string UpdateWorkflowSql = """
         UPDATE workflows
         SET status = $status, name = $name, updated_at = $updated_at, version = $version,
-            chain_head = $chain_head, state = $state
+            chain_head = $chain_head, state = $state, due_at = $due_at
         WHERE id = $id AND version = $expected;
         """;
 
@@ -130,6 +130,8 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
             ("$id", s.Id), ("$status", WorkflowStateMachine.Wire(s.Status)), ("$name", s.Name),
             ("$updated_at", Micros.From(s.UpdatedAt)), ("$version", s.Version), ("$chain_head", write.ChainHead),
             ("$state", WorkflowStateJson.Serialize(s)),
+            // What the start-up catch-up finds the run by (see SqliteApprovalsStore.DueWork.cs).
+            ("$due_at", DueWork.WorkflowDueAt(s) is { } due ? Micros.From(due) : null),
         ];
         return write.ExpectedVersion == 0
             ? Execute(InsertWorkflowSql, [.. values, ("$tenant_id", s.TenantId), ("$created_at", Micros.From(s.CreatedAt))]) == 1
