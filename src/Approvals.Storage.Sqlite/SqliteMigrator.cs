@@ -7,14 +7,15 @@ namespace Approvals.Storage.Sqlite;
 /// <summary>Applies the embedded <c>Migrations/NNNN_name.sql</c> scripts that the database lacks, in order.</summary>
 internal static class SqliteMigrator
 {
-    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    /// <summary>Applies the embedded migrations not applied yet, up to <paramref name="upToVersion"/> (tests build old schemas with it).</summary>
+    public static async Task ApplyAsync(SqliteConnection connection, CancellationToken cancellationToken, long upToVersion = long.MaxValue)
     {
         await connection.ExecuteAsync(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL);");
         var applied = (await connection.QueryAsync<long>("SELECT version FROM schema_migrations;")).ToHashSet();
         foreach (var (version, name, sql) in EmbeddedMigrations())
         {
-            if (applied.Contains(version))
+            if (applied.Contains(version) || version > upToVersion)
             {
                 continue;
             }
