@@ -22,7 +22,7 @@ public static class GrainsSiloBuilderExtensions
 {
     /// <summary>
     /// The approval and workflow grains, their storage (over the store ports the backend registered:
-    /// <see cref="IStateStore"/>, <see cref="IEventLog"/>, <see cref="ICheckpointStore"/>), the decision
+    /// <see cref="IStateStore"/>, <see cref="IEventLog"/>, <see cref="ICheckpointStore"/>, <see cref="IDueWorkStore"/>), the decision
     /// dispatcher and the contract serialisation. Options bind from <paramref name="configuration"/> when
     /// given. The backend registers its stores, clustering and reminders itself.
     /// </summary>

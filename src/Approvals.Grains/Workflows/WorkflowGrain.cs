@@ -26,6 +26,7 @@ public sealed class WorkflowGrain(
     IOptions<ApprovalOptions> approvalOptions,
     IOptions<WorkflowOptions> workflowOptions,
     IOptions<ApprovalGrainOptions> grainOptions,
+    IDueWorkStore dueWork,
     TimeProvider clock,
     ILogger<WorkflowGrain> logger) : Grain, IWorkflowGrain, IRemindable
 {
@@ -203,6 +204,25 @@ public sealed class WorkflowGrain(
         catch (Exception error) when (error is not OperationCanceledException)
         {
             logger.LogWarning(error, "The effect of workflow {Workflow} failed; its reminder will carry it out again.", _id);
+            return;
+        }
+        await RecordEffectDoneAsync(state);
+    }
+
+    /// <summary>
+    /// Tells the due-work index the effect is done, so the start-up catch-up stops visiting the run (its state
+    /// keeps the effect until the next transition). Best effort: if it fails, the next catch-up visits the run
+    /// once more, finds nothing owed but the effect, and carries it out again, which is safe.
+    /// </summary>
+    private async Task RecordEffectDoneAsync(WorkflowState state)
+    {
+        try
+        {
+            await dueWork.EffectDoneAsync(state.Id, state.Version, state.WakeAt, CancellationToken.None);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            logger.LogWarning(error, "Could not record the effect of workflow {Workflow} as done; the next start-up catch-up visits it again.", _id);
         }
     }
 

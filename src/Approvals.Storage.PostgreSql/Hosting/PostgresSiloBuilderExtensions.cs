@@ -36,6 +36,7 @@ public static class PostgresSiloBuilderExtensions
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
         services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
+        services.AddSingleton<IDueWorkStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
         services.AddHostedService<PostgresMigrationOnStart>();
 
         // Migrated above, before the silo's lifecycle begins.

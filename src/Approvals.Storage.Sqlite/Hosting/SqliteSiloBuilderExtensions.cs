@@ -47,6 +47,7 @@ public static class SqliteSiloBuilderExtensions
         services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
         services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
+        services.AddSingleton<IDueWorkStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
         services.AddHostedService<SqliteMigrationOnStart>();
 
         silo.UseApprovalsSqliteReminders(connectionString);

@@ -60,6 +60,7 @@ public abstract class GrainCluster : IAsyncLifetime
             silo.Services.AddSingleton<IStateStore>(Store);
             silo.Services.AddSingleton<IEventLog>(Store);
             silo.Services.AddSingleton<ICheckpointStore>(Store);
+            silo.Services.AddSingleton((IDueWorkStore)Store);
             silo.Services.AddSingleton(Clock);
             silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(sp => sp.GetRequiredService<FakeClock>()));
             // Only grain time is fake: membership, reminders and the rest run on the real clock.
