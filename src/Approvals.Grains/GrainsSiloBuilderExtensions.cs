@@ -3,6 +3,7 @@ using Approvals.Core.Storage;
 using Approvals.Core.Workflows;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.Approvals;
+using Approvals.Grains.CatchUp;
 using Approvals.Grains.Storage;
 using Approvals.Grains.Workflows;
 using Approvals.Core.Events;
@@ -22,9 +23,10 @@ public static class GrainsSiloBuilderExtensions
 {
     /// <summary>
     /// The approval and workflow grains, their storage (over the store ports the backend registered:
-    /// <see cref="IStateStore"/>, <see cref="IEventLog"/>, <see cref="ICheckpointStore"/>, <see cref="IDueWorkStore"/>), the decision
-    /// dispatcher and the contract serialisation. Options bind from <paramref name="configuration"/> when
-    /// given. The backend registers its stores, clustering and reminders itself.
+    /// <see cref="IStateStore"/>, <see cref="IEventLog"/>, <see cref="ICheckpointStore"/>, <see cref="IDueWorkStore"/>),
+    /// the decision dispatcher, the start-up catch-up of deadlines missed while no silo ran and the contract
+    /// serialisation. Options bind from <paramref name="configuration"/> when given. The backend registers its
+    /// stores, clustering and reminders itself.
     /// </summary>
     public static ISiloBuilder AddApprovalsGrains(this ISiloBuilder silo, IConfiguration? configuration = null)
     {
@@ -69,6 +71,7 @@ public static class GrainsSiloBuilderExtensions
             sp.GetRequiredService<IStateStore>(), sp.GetRequiredService<GroupCommitWriter>(),
             sp.GetRequiredService<EventLogSignal>(), sp.GetRequiredService<StorageMetrics>()));
         services.AddHostedService<DecisionDispatcher>();
+        services.AddDeadlineCatchUp(configuration);
         return silo;
     }
 }
