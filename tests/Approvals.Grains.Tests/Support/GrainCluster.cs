@@ -1,5 +1,6 @@
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
+using Approvals.Grains.CatchUp;
 using Approvals.Storage.PostgreSql;
 using Approvals.Storage.Sqlite;
 using Approvals.Storage.Sqlite.Reminders;
@@ -47,6 +48,19 @@ public abstract class GrainCluster : IAsyncLifetime
         return [.. (await table.ReadRows(grain.GetGrainId())).Reminders.Select(r => r.ReminderName)];
     }
 
+    /// <summary>
+    /// Stops the only silo (and the client), runs <paramref name="whileDown"/> while no silo is up, then starts a
+    /// new silo of the same service on the same store and reminder table, and a new client. The new silo runs
+    /// everything a starting silo runs, the start-up catch-up included.
+    /// </summary>
+    public async Task RestartAsync(Action whileDown)
+    {
+        await Cluster.StopAllSilosAsync();
+        whileDown();
+        await Cluster.StartAdditionalSiloAsync();
+        await Cluster.InitializeClientAsync();
+    }
+
     public async Task InitializeAsync()
     {
         if (IsSkipped)
@@ -67,6 +81,12 @@ public abstract class GrainCluster : IAsyncLifetime
             silo.Services.UseTimeProviderForBackgroundAreas(TimeProvider.System);
             UseReminders(silo);
             silo.AddApprovalsGrains();
+            // Small pages and few calls at once, so that a handful of due rows takes the catch-up several pages.
+            silo.Services.Configure<CatchUpOptions>(o =>
+            {
+                o.PageSize = 2;
+                o.MaxConcurrency = 2;
+            });
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddApprovalsContracts()));
         _cluster = builder.Build();
