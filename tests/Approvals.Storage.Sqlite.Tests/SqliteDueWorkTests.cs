@@ -70,9 +70,10 @@ public sealed class SqliteDueWorkTests : IDisposable
         var plan = (await connection.QueryAsync<(long Id, long Parent, long NotUsed, string Detail)>(
             $"EXPLAIN QUERY PLAN {sql}", new { now = 1L, afterAt = 0L, afterId = "", limit = 10 })).Select(r => r.Detail).ToList();
 
-        // A covering index search in due order: the read stops at now or at the limit, whatever is pending behind it.
+        // One search of the index, in due order (no sort step): the read stops at now or at the limit, whatever is
+        // pending behind it.
         var step = Assert.Single(plan);
         Assert.StartsWith("SEARCH", step, StringComparison.Ordinal);
-        Assert.Contains($"COVERING INDEX {index}", step, StringComparison.Ordinal);
+        Assert.Contains($"INDEX {index} ", step, StringComparison.Ordinal);
     }
 }
