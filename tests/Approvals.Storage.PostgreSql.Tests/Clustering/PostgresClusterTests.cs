@@ -5,7 +5,9 @@ using Approvals.Testing.Storage;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
 using Orleans;
+using Approvals.Grains.Abstractions;
 using Orleans.Hosting;
+using Orleans.Serialization;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -147,11 +149,15 @@ public sealed class PostgresClusterTests(PostgresClusterTests.Fixture cluster) :
         /// <summary>Created by the test cluster by type, so it reads the connection string from configuration.</summary>
         public sealed class Configurator : ISiloConfigurator, IClientBuilderConfigurator
         {
+            // The grain interfaces of Approvals are in this process (through the test support), so their
+            // messages' codecs are registered as every silo and client of Approvals registers them.
             public void Configure(ISiloBuilder siloBuilder) =>
-                siloBuilder.UseApprovalsPostgresClustering(Required(siloBuilder.Configuration));
+                siloBuilder.UseApprovalsPostgresClustering(Required(siloBuilder.Configuration))
+                    .Services.AddSerializer(serializer => serializer.AddApprovalsContracts());
 
             public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
-                clientBuilder.UseApprovalsPostgresClustering(Required(configuration));
+                clientBuilder.UseApprovalsPostgresClustering(Required(configuration))
+                    .Services.AddSerializer(serializer => serializer.AddApprovalsContracts());
 
             private static string Required(IConfiguration configuration) =>
                 configuration[ConnectionStringKey] ?? throw new InvalidOperationException($"{ConnectionStringKey} is not configured.");

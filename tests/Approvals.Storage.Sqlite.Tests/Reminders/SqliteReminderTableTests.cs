@@ -10,7 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans;
 using Orleans.Configuration;
+using Approvals.Grains.Abstractions;
 using Orleans.Hosting;
+using Orleans.Serialization;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 
@@ -100,7 +102,11 @@ public sealed class SqliteReminderTableTests : IDisposable
     {
         var builder = new InProcessTestClusterBuilder(1);
         builder.Options.ConfigureFileLogging = false;
-        builder.ConfigureSilo((_, silo) => silo.UseApprovalsSqliteReminders(ConnectionString));
+        // The grain interfaces of Approvals are in this process (through the test support), so their
+        // messages' codecs are registered as every silo and client of Approvals registers them.
+        builder.ConfigureSilo((_, silo) => silo.UseApprovalsSqliteReminders(ConnectionString)
+            .Services.AddSerializer(serializer => serializer.AddApprovalsContracts()));
+        builder.ConfigureClient(client => client.Services.AddSerializer(serializer => serializer.AddApprovalsContracts()));
         await using var cluster = builder.Build();
         await cluster.DeployAsync();
         var grain = cluster.Client.GetGrain<IReminderProbeGrain>("tenant-a/apr_1");
