@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -10,8 +11,9 @@ namespace Approvals.Storage.Sqlite.Reminders;
 /// <summary>
 /// Orleans' reminder table in the embedded database (table <c>orleans_reminders</c>, migration 0006),
 /// scoped to this cluster's service id. Every write is version-checked by ETag, a fresh random value per
-/// write: a handle to an earlier registration of a reminder never removes a later one. Writers take the
-/// file's write gate, shared with the store, so reminders and the store's group commits queue in turn.
+/// write: a handle to an earlier registration of a reminder never removes a later one. Row writes are
+/// committed in batches under the file's write gate, shared with the store, so reminders and the store's
+/// group commits take turns.
 /// </summary>
 internal sealed class SqliteReminderTable : IReminderTable
 {
@@ -20,6 +22,10 @@ internal sealed class SqliteReminderTable : IReminderTable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate;
     private readonly string _serviceId;
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+
+    // The most row writes one reminder transaction carries.
+    private const int MaxBatch = 256;
 
     public SqliteReminderTable(string connectionString, IOptions<ClusterOptions> clusterOptions)
     {
@@ -28,6 +34,8 @@ internal sealed class SqliteReminderTable : IReminderTable
         _writeGate = SqliteDatabaseFile.WriteGate(_connectionString);
         _serviceId = clusterOptions.Value.ServiceId;
         ArgumentException.ThrowIfNullOrWhiteSpace(_serviceId, "ClusterOptions.ServiceId");
+        // One loop for the table's life (a silo singleton): it only waits while nothing is queued.
+        _ = Task.Run(WriteBatchesAsync);
     }
 
     /// <summary>
@@ -81,46 +89,41 @@ internal sealed class SqliteReminderTable : IReminderTable
 
     public Task<string?> UpsertRow(ReminderEntry entry) => UpsertRow(entry, CancellationToken.None);
 
-    public Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken)
+    public async Task<string?> UpsertRow(ReminderEntry entry, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentException.ThrowIfNullOrEmpty(entry.ReminderName);
         var etag = Guid.NewGuid().ToString("N");
-        return WithWriterAsync(async connection =>
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                """
-                INSERT INTO orleans_reminders (service_id, grain_id, reminder_name, start_at, period, grain_hash, etag)
-                VALUES (@serviceId, @grainId, @reminderName, @startAt, @period, @grainHash, @etag)
-                ON CONFLICT (service_id, grain_id, reminder_name) DO UPDATE
-                    SET start_at = excluded.start_at, period = excluded.period, grain_hash = excluded.grain_hash, etag = excluded.etag;
-                """,
-                new
-                {
-                    serviceId = _serviceId,
-                    grainId = entry.GrainId.ToString(),
-                    reminderName = entry.ReminderName,
-                    startAt = Micros.From(AsUtc(entry.StartAt)),
-                    period = entry.Period.Ticks / TimeSpan.TicksPerMicrosecond,
-                    grainHash = (long)entry.GrainId.GetUniformHashCode(),
-                    etag,
-                },
-                cancellationToken: cancellationToken));
-            return (string?)etag;
-        }, cancellationToken);
+        await WriteInBatchAsync(new CommandDefinition(
+            """
+            INSERT INTO orleans_reminders (service_id, grain_id, reminder_name, start_at, period, grain_hash, etag)
+            VALUES (@serviceId, @grainId, @reminderName, @startAt, @period, @grainHash, @etag)
+            ON CONFLICT (service_id, grain_id, reminder_name) DO UPDATE
+                SET start_at = excluded.start_at, period = excluded.period, grain_hash = excluded.grain_hash, etag = excluded.etag;
+            """,
+            new
+            {
+                serviceId = _serviceId,
+                grainId = entry.GrainId.ToString(),
+                reminderName = entry.ReminderName,
+                startAt = Micros.From(AsUtc(entry.StartAt)),
+                period = entry.Period.Ticks / TimeSpan.TicksPerMicrosecond,
+                grainHash = (long)entry.GrainId.GetUniformHashCode(),
+                etag,
+            }), cancellationToken);
+        return etag;
     }
 
     public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag) =>
         RemoveRow(grainId, reminderName, eTag, CancellationToken.None);
 
-    public Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken) =>
-        WithWriterAsync(async connection => await connection.ExecuteAsync(new CommandDefinition(
+    public async Task<bool> RemoveRow(GrainId grainId, string reminderName, string eTag, CancellationToken cancellationToken) =>
+        await WriteInBatchAsync(new CommandDefinition(
             """
             DELETE FROM orleans_reminders
             WHERE service_id = @serviceId AND grain_id = @grainId AND reminder_name = @reminderName AND etag = @eTag;
             """,
-            new { serviceId = _serviceId, grainId = grainId.ToString(), reminderName, eTag },
-            cancellationToken: cancellationToken)) > 0, cancellationToken);
+            new { serviceId = _serviceId, grainId = grainId.ToString(), reminderName, eTag }), cancellationToken) > 0;
 
     public Task TestOnlyClearTable() => TestOnlyClearTable(CancellationToken.None);
 
@@ -141,6 +144,74 @@ internal sealed class SqliteReminderTable : IReminderTable
         var rows = await connection.QueryAsync<ReminderRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
         return new ReminderTableData(rows.Select(row => row.ToEntry()));
     }
+
+    /// <summary>
+    /// Queues one row write for the next batch and waits for the rows it changed. Reminder writes come one
+    /// per request (registered before a create commits, removed after a decision) and SQLite has one
+    /// writer: committed one by one they would queue between the store's group commits, so they are
+    /// committed in batches too, each write on its own (one that fails does not fail its neighbours).
+    /// </summary>
+    private async Task<int> WriteInBatchAsync(CommandDefinition command, CancellationToken cancellationToken)
+    {
+        var pending = new PendingWrite(command, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _writes.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Changed.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            try
+            {
+                await WithWriterAsync(async connection =>
+                {
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    var changed = new int[batch.Count];
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        changed[i] = await connection.ExecuteAsync(batch[i].Command.CommandText, batch[i].Command.Parameters, transaction);
+                    }
+                    await transaction.CommitAsync();
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        batch[i].Changed.TrySetResult(changed[i]);
+                    }
+                    return true;
+                }, CancellationToken.None);
+            }
+            catch (Exception batchError) when (batch.Count > 1)
+            {
+                // One write broke the batch: run each alone, so only the culprit fails.
+                _ = batchError;
+                foreach (var pending in batch)
+                {
+                    try
+                    {
+                        var changed = await WithWriterAsync(connection => connection.ExecuteAsync(pending.Command.CommandText, pending.Command.Parameters),
+                            CancellationToken.None);
+                        pending.Changed.TrySetResult(changed);
+                    }
+                    catch (Exception error)
+                    {
+                        pending.Changed.TrySetException(error);
+                    }
+                }
+            }
+            catch (Exception error)
+            {
+                batch[0].Changed.TrySetException(error);
+            }
+            batch.Clear();
+        }
+    }
+
+    private sealed record PendingWrite(CommandDefinition Command, TaskCompletionSource<int> Changed);
 
     private async Task<T> WithWriterAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
