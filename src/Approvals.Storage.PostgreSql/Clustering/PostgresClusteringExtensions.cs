@@ -4,13 +4,14 @@ using Orleans;
 using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.Runtime;
+using Approvals.Storage.PostgreSql.Reminders;
 
 namespace Approvals.Storage.PostgreSql.Clustering;
 
 /// <summary>
-/// Orleans' ADO.NET membership and reminder providers on the PostgreSQL schema of Approvals: the tables
-/// and the <c>OrleansQuery</c> statements they need come from our migrations (0007, 0008), in the schema
-/// named by the connection string's search path, beside our own tables.
+/// Orleans' ADO.NET membership provider and Orleans' reminder table (written in batches by our provider)
+/// on the PostgreSQL schema of Approvals: the tables and the <c>OrleansQuery</c> statements come from our
+/// migrations (0007, 0008), in the schema named by the connection string's search path, beside our tables.
 /// </summary>
 public static class PostgresClusteringExtensions
 {
@@ -45,11 +46,22 @@ public static class PostgresClusteringExtensions
             clustering.Invariant = Invariant;
             clustering.ConnectionString = orleansConnectionString;
         });
-        builder.UseAdoNetReminderService((AdoNetReminderTableOptions reminders) =>
-        {
-            reminders.Invariant = Invariant;
-            reminders.ConnectionString = orleansConnectionString;
-        });
+        return builder.UseApprovalsPostgresReminders(connectionString);
+    }
+
+    /// <summary>
+    /// Keeps this silo's reminders in Orleans' reminder table in the database of <paramref name="connectionString"/>,
+    /// written in batches by our provider (see <see cref="PostgresReminderTable"/>) on a connection pool of its own.
+    /// </summary>
+    public static ISiloBuilder UseApprovalsPostgresReminders(this ISiloBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var orleansConnectionString = ForOrleans(connectionString);
+        builder.AddReminders();
+        builder.Services.AddSingleton<IReminderTable>(services => new PostgresReminderTable(
+            NpgsqlDataSource.Create(orleansConnectionString),
+            services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterOptions>>(),
+            services.GetRequiredService<Microsoft.Extensions.Logging.ILogger<PostgresReminderTable>>()));
         return builder;
     }
 

@@ -2,6 +2,7 @@ using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.CatchUp;
 using Approvals.Storage.PostgreSql;
+using Approvals.Storage.PostgreSql.Clustering;
 using Approvals.Storage.Sqlite;
 using Approvals.Storage.Sqlite.Reminders;
 using Approvals.Testing.PostgreSql;
@@ -138,12 +139,8 @@ public sealed class PostgresGrainCluster : GrainCluster
 
     protected override bool IsSkipped => PostgresEnvironment.SkipReason is not null;
 
-    // Orleans' ADO.NET reminder table on our migrated schema (membership stays the test cluster's own).
-    protected override void UseReminders(ISiloBuilder silo) => silo.UseAdoNetReminderService(options =>
-    {
-        options.Invariant = "Npgsql";
-        options.ConnectionString = _database!.ConnectionString;
-    });
+    // Orleans' reminder table on our migrated schema, as a node keeps it (membership stays the test cluster's own).
+    protected override void UseReminders(ISiloBuilder silo) => silo.UseApprovalsPostgresReminders(_database!.ConnectionString);
 
     protected override async Task<IApprovalsStore> OpenStoreAsync()
     {
