@@ -40,7 +40,7 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 });
 
 // Every node is a silo that co-hosts this gateway: grains, their storage, clustering and reminders.
-builder.UseOrleans(silo => silo.AddApprovalsSilo(builder.Configuration).AddApprovalsDashboard());
+builder.UseOrleans(silo => silo.AddApprovalsSilo(builder.Configuration).AddApprovalsDashboard(builder.Configuration));
 builder.Services.AddApprovalsStorageOptions(builder.Configuration);
 builder.Services.AddApprovalsAuth(builder.Configuration);
 builder.Services.AddApprovalsEvents(builder.Configuration);
@@ -76,7 +76,7 @@ app.MapEventsApi();
 app.MapAuditApi();
 app.MapApiKeysApi();
 app.MapWebhooksApi();
-app.MapApprovalsDashboard();
+app.MapApprovalsDashboard(app.Configuration);
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
 var keptInDataFolder = app.Services.GetRequiredService<TokenKey>().KeptInDataFolder;

@@ -14,8 +14,15 @@ public static class DashboardSetup
     public const string Path = "/dashboard";
     public const string Policy = "orleans-dashboard";
 
-    public static ISiloBuilder AddApprovalsDashboard(this ISiloBuilder silo)
+    /// <summary>The switch, <c>Approvals:Dashboard:Enabled</c> (on by default).</summary>
+    public static bool IsEnabled(IConfiguration configuration) => configuration.GetValue("Approvals:Dashboard:Enabled", true);
+
+    public static ISiloBuilder AddApprovalsDashboard(this ISiloBuilder silo, IConfiguration configuration)
     {
+        if (!IsEnabled(configuration))
+        {
+            return silo;
+        }
         silo.AddDashboard();
         silo.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
             .RequireAuthenticatedUser()
@@ -23,6 +30,11 @@ public static class DashboardSetup
         return silo;
     }
 
-    public static IEndpointConventionBuilder MapApprovalsDashboard(this IEndpointRouteBuilder routes) =>
-        routes.MapOrleansDashboard(Path).RequireAuthorization(Policy).ExcludeFromDescription();
+    public static void MapApprovalsDashboard(this IEndpointRouteBuilder routes, IConfiguration configuration)
+    {
+        if (IsEnabled(configuration))
+        {
+            routes.MapOrleansDashboard(Path).RequireAuthorization(Policy).ExcludeFromDescription();
+        }
+    }
 }
