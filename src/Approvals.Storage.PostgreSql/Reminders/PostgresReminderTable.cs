@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using Approvals.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -17,33 +17,32 @@ namespace Approvals.Storage.PostgreSql.Reminders;
 /// a WAL flush per request beside the store's group commits. Here the writes queued meanwhile commit in one
 /// transaction, each on its own (a failing one is retried alone, so it fails no neighbour).
 /// </summary>
-internal sealed class PostgresReminderTable : IReminderTable, IDisposable
+internal sealed class PostgresReminderTable : IReminderTable, IAsyncDisposable
 {
     private const int MaxBatch = 256;
     private const string Columns = "GrainId, ReminderName, StartTime, Period, Version";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly string _serviceId;
-    private readonly ILogger _logger;
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WriteBatcher<NpgsqlBatchCommand, int> _writes;
 
     public PostgresReminderTable(NpgsqlDataSource dataSource, IOptions<ClusterOptions> clusterOptions, ILogger<PostgresReminderTable> logger)
     {
         _dataSource = dataSource;
         _serviceId = clusterOptions.Value.ServiceId;
         ArgumentException.ThrowIfNullOrWhiteSpace(_serviceId, "ClusterOptions.ServiceId");
-        _logger = logger;
         // One loop for the table's life (a silo singleton): it only waits while nothing is queued.
-        _ = Task.Run(WriteBatchesAsync);
+        _writes = new WriteBatcher<NpgsqlBatchCommand, int>(CommitAsync, MaxBatch, batchFailed: (error, count) =>
+            logger.LogWarning(error, "A batch of {Count} reminder writes failed; writing them one by one.", count));
     }
 
     public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
-    /// <summary>Stops taking writes (those queued still commit) and releases the table's connection pool.</summary>
-    public void Dispose()
+    /// <summary>Stops taking writes, lets those queued commit, and releases the table's connection pool.</summary>
+    public async ValueTask DisposeAsync()
     {
-        _writes.Writer.TryComplete();
-        _dataSource.Dispose();
+        await _writes.DisposeAsync();
+        await _dataSource.DisposeAsync();
     }
 
     public Task<ReminderTableData> ReadRows(GrainId grainId) =>
@@ -155,55 +154,10 @@ internal sealed class PostgresReminderTable : IReminderTable, IDisposable
     /// Queues one row write (a statement returning one integer: the new version of an upsert, the rows a
     /// removal deleted) for the next batch, and returns that integer.
     /// </summary>
-    private async Task<int> WriteInBatchAsync(NpgsqlBatchCommand command)
-    {
-        var pending = new PendingWrite(command, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _writes.Writer.WriteAsync(pending);
-        return await pending.Result.Task;
-    }
-
-    private async Task WriteBatchesAsync()
-    {
-        var batch = new List<PendingWrite>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-            try
-            {
-                var results = await ExecuteAsync(batch);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Result.TrySetResult(results[i]);
-                }
-            }
-            catch (Exception batchError) when (batch.Count > 1)
-            {
-                _logger.LogWarning(batchError, "A batch of {Count} reminder writes failed; writing them one by one.", batch.Count);
-                foreach (var pending in batch)
-                {
-                    try
-                    {
-                        pending.Result.TrySetResult((await ExecuteAsync([pending]))[0]);
-                    }
-                    catch (Exception error)
-                    {
-                        pending.Result.TrySetException(error);
-                    }
-                }
-            }
-            catch (Exception error)
-            {
-                batch[0].Result.TrySetException(error);
-            }
-            batch.Clear();
-        }
-    }
+    private Task<int> WriteInBatchAsync(NpgsqlBatchCommand command) => _writes.WriteAsync(command);
 
     /// <summary>Runs the writes in one transaction (one batch, one round trip, one WAL flush).</summary>
-    private async Task<int[]> ExecuteAsync(IReadOnlyList<PendingWrite> writes)
+    private async Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<NpgsqlBatchCommand> writes)
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -211,8 +165,8 @@ internal sealed class PostgresReminderTable : IReminderTable, IDisposable
         await using var npgsqlBatch = new NpgsqlBatch(connection, transaction);
         foreach (var write in writes)
         {
-            var copy = new NpgsqlBatchCommand(write.Command.CommandText);
-            foreach (NpgsqlParameter parameter in write.Command.Parameters)
+            var copy = new NpgsqlBatchCommand(write.CommandText);
+            foreach (NpgsqlParameter parameter in write.Parameters)
             {
                 copy.Parameters.Add(parameter.Clone());
             }
@@ -232,5 +186,4 @@ internal sealed class PostgresReminderTable : IReminderTable, IDisposable
         return results;
     }
 
-    private sealed record PendingWrite(NpgsqlBatchCommand Command, TaskCompletionSource<int> Result);
 }

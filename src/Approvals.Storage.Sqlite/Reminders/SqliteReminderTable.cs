@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using Approvals.Core.Storage;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -15,14 +15,14 @@ namespace Approvals.Storage.Sqlite.Reminders;
 /// committed in batches under the file's write gate, shared with the store, so reminders and the store's
 /// group commits take turns.
 /// </summary>
-internal sealed class SqliteReminderTable : IReminderTable
+internal sealed class SqliteReminderTable : IReminderTable, IAsyncDisposable
 {
     private const string Columns = "grain_id, reminder_name, start_at, period, etag";
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeGate;
     private readonly string _serviceId;
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly WriteBatcher<CommandDefinition, int> _writes;
 
     // The most row writes one reminder transaction carries.
     private const int MaxBatch = 256;
@@ -35,7 +35,7 @@ internal sealed class SqliteReminderTable : IReminderTable
         _serviceId = clusterOptions.Value.ServiceId;
         ArgumentException.ThrowIfNullOrWhiteSpace(_serviceId, "ClusterOptions.ServiceId");
         // One loop for the table's life (a silo singleton): it only waits while nothing is queued.
-        _ = Task.Run(WriteBatchesAsync);
+        _writes = new WriteBatcher<CommandDefinition, int>(CommitAsync, MaxBatch);
     }
 
     /// <summary>
@@ -50,6 +50,9 @@ internal sealed class SqliteReminderTable : IReminderTable
             await SqliteMigrator.ApplyAsync(connection, cancellationToken);
             return true;
         }, cancellationToken);
+
+    /// <summary>Stops taking writes and lets those queued commit.</summary>
+    public ValueTask DisposeAsync() => _writes.DisposeAsync();
 
     public Task<ReminderTableData> ReadRows(GrainId grainId) => ReadRows(grainId, CancellationToken.None);
 
@@ -149,69 +152,23 @@ internal sealed class SqliteReminderTable : IReminderTable
     /// Queues one row write for the next batch and waits for the rows it changed. Reminder writes come one
     /// per request (registered before a create commits, removed after a decision) and SQLite has one
     /// writer: committed one by one they would queue between the store's group commits, so they are
-    /// committed in batches too, each write on its own (one that fails does not fail its neighbours).
+    /// committed in batches too (see <see cref="WriteBatcher{TWrite, TResult}"/>).
     /// </summary>
-    private async Task<int> WriteInBatchAsync(CommandDefinition command, CancellationToken cancellationToken)
-    {
-        var pending = new PendingWrite(command, new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _writes.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Changed.Task.WaitAsync(cancellationToken);
-    }
+    private Task<int> WriteInBatchAsync(CommandDefinition command, CancellationToken cancellationToken) =>
+        _writes.WriteAsync(command, cancellationToken);
 
-    private async Task WriteBatchesAsync()
-    {
-        var batch = new List<PendingWrite>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+    private Task<IReadOnlyList<int>> CommitAsync(IReadOnlyList<CommandDefinition> commands) =>
+        WithWriterAsync<IReadOnlyList<int>>(async connection =>
         {
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var next))
+            await using var transaction = await connection.BeginTransactionAsync();
+            var changed = new int[commands.Count];
+            for (var i = 0; i < commands.Count; i++)
             {
-                batch.Add(next);
+                changed[i] = await connection.ExecuteAsync(commands[i].CommandText, commands[i].Parameters, transaction);
             }
-            try
-            {
-                await WithWriterAsync(async connection =>
-                {
-                    await using var transaction = await connection.BeginTransactionAsync();
-                    var changed = new int[batch.Count];
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        changed[i] = await connection.ExecuteAsync(batch[i].Command.CommandText, batch[i].Command.Parameters, transaction);
-                    }
-                    await transaction.CommitAsync();
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        batch[i].Changed.TrySetResult(changed[i]);
-                    }
-                    return true;
-                }, CancellationToken.None);
-            }
-            catch (Exception batchError) when (batch.Count > 1)
-            {
-                // One write broke the batch: run each alone, so only the culprit fails.
-                _ = batchError;
-                foreach (var pending in batch)
-                {
-                    try
-                    {
-                        var changed = await WithWriterAsync(connection => connection.ExecuteAsync(pending.Command.CommandText, pending.Command.Parameters),
-                            CancellationToken.None);
-                        pending.Changed.TrySetResult(changed);
-                    }
-                    catch (Exception error)
-                    {
-                        pending.Changed.TrySetException(error);
-                    }
-                }
-            }
-            catch (Exception error)
-            {
-                batch[0].Changed.TrySetException(error);
-            }
-            batch.Clear();
-        }
-    }
-
-    private sealed record PendingWrite(CommandDefinition Command, TaskCompletionSource<int> Changed);
+            await transaction.CommitAsync();
+            return changed;
+        }, CancellationToken.None);
 
     private async Task<T> WithWriterAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
