@@ -16,7 +16,7 @@ using FakeClock = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
 namespace Approvals.Grains.Tests.Support;
 
 /// <summary>
-/// A real Orleans test cluster (one silo) whose approval grains keep their state in a real store.
+/// A real Orleans test cluster (one silo, or <see cref="SiloCount"/>) whose approval grains keep their state in a real store.
 /// Grain time is a fake clock the tests move; the silo's own machinery stays on real time.
 /// Shared by a test class; every test works in a tenant of its own.
 /// </summary>
@@ -34,6 +34,9 @@ public abstract class GrainCluster : IAsyncLifetime
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed (is this backend skipped?).");
 
     protected virtual bool IsSkipped => false;
+
+    /// <summary>How many silos the cluster starts with.</summary>
+    protected virtual short SiloCount => 1;
 
     protected abstract Task<IApprovalsStore> OpenStoreAsync();
 
@@ -69,7 +72,7 @@ public abstract class GrainCluster : IAsyncLifetime
             return;
         }
         Store = await OpenStoreAsync();
-        var builder = new InProcessTestClusterBuilder(1);
+        var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.Services.AddSingleton<IStateStore>(Store);
@@ -133,7 +136,7 @@ public sealed class SqliteGrainCluster : GrainCluster
     }
 }
 
-public sealed class PostgresGrainCluster : GrainCluster
+public class PostgresGrainCluster : GrainCluster
 {
     private PostgresDatabase? _database;
 
