@@ -263,6 +263,8 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
         await Task.WhenAll(ids.Select(id => cluster.Cluster.DeactivateAsync(Grain(id))));
         Assert.Equal(0, CountActiveAnywhere(ids));
 
+        // Were a tick already due (a machine too slow for 30 s), it would have brought grains back before the kill.
+        Assert.Empty(reminders.Of<ReminderEvents.TickFiring>());
         var killClock = Stopwatch.StartNew();
         var killedAt = reminders.Now;
         var declaredDead = WhenDeclaredDeadAsync(victim.SiloAddress, survivor, killClock);
