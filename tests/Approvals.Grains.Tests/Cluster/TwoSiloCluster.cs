@@ -8,8 +8,8 @@ using Orleans.TestingHost;
 namespace Approvals.Grains.Tests.Cluster;
 
 /// <summary>
-/// Two silos of one test cluster on one migrated PostgreSQL schema: our store and Orleans' ADO.NET
-/// reminder table side by side (membership stays the test cluster's own). Shared by a test class; a
+/// Two silos of one test cluster on one migrated PostgreSQL schema: our store and Orleans' reminder
+/// table side by side, as nodes keep them (membership stays the test cluster's own). Shared by a test class; a
 /// test that kills a silo leaves one, and the next test that needs two starts a new one
 /// (<see cref="EnsureTwoSilosAsync"/>).
 /// </summary>
