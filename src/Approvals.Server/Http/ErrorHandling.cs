@@ -1,4 +1,5 @@
 using Approvals.Contracts;
+using Orleans.Runtime;
 using Orleans.Storage;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -6,7 +7,8 @@ namespace Approvals.Server.Http;
 
 /// <summary>
 /// The one place exceptions become problems: bad input that escaped the endpoints (a body over the
-/// limit, a malformed request) is a 4xx; lost write races are 503 with Retry-After; anything else
+/// limit, a malformed request) is a 4xx; lost write races and a node unreachable during a fail-over are
+/// 503 with Retry-After; anything else
 /// is a 500 whose detail says nothing internal. Bodies are parsed by <see cref="JsonBody"/>, which
 /// turns every bad input into a 400 value, so a JsonException reaching here is the server's own
 /// failure (a response it could not write), never the client's.
@@ -23,6 +25,10 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException bad => Problems.Validation("request", bad.Message),
             // A grain lost its write race more often than it retries (MaxConflictRetries).
             InconsistentStateException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
+            // The grain lives on a node that just failed (until the cluster evicts it, a few seconds) or did
+            // not answer in time. Nothing was acknowledged; a retry, with the same Idempotency-Key, is safe.
+            OrleansMessageRejectionException or SiloUnavailableException or TimeoutException =>
+                Problems.Create(Problems.Busy, "The cluster could not reach this request right now; retry it."),
             _ => null,
         };
         if (problem is null)
