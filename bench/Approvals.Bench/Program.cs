@@ -13,7 +13,7 @@ const string Usage = """
       rest-pending     n pending approvals due in an hour: filing time and the server's RSS (n = 100000)
       startup          n starts: time to the first ready health check, idle RSS 5 s later; medians (n = 3)
     and, on the store directly (no server):
-      queries          list/count/timer/event queries over n seeded approvals (n = 10000)
+      queries          list/count/event queries over n seeded approvals (n = 10000)
 
     --server <dll>     the server to run (approvals.dll, or its publish folder); default: this repository's
                        src/Approvals.Server, built in Release first

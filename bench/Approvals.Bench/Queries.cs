@@ -78,7 +78,7 @@ public static class Queries
                 var transition = ApprovalStateMachine.Decide(null, new ApprovalCommand.Create(id, request, by), createdAt, options).Value!;
                 var state = adjust(i, transition.State);
                 var e = EventHasher.Seal(Ids.New("evt", createdAt), transition.Events[0], state.TenantId, id, createdAt, null);
-                writes.Add(new ApprovalWrite(state, 0, [e], [], null));
+                writes.Add(new ApprovalWrite(state, 0, [e], null));
             }
             await store.SaveAsync(writes, default);
         }

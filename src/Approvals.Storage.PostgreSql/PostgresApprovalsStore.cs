@@ -129,7 +129,7 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         }
         // Every transaction takes its locks in one global order, so concurrent batches queue instead
         // of deadlocking: state rows (approvals, then workflows) in key order (stable, so two writes of
-        // one actor keep their order), then timer rows, idempotency records, then status counters
+        // one actor keep their order), then idempotency records, then status counters
         // (sorted, in one statement), then the event-order lock, whose holder waits for nothing more
         // before it commits.
         var order = Enumerable.Range(0, writes.Count)
@@ -194,21 +194,11 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             }
         }
 
-        // Round trip 2: timers, idempotency records (sorted, like every other lock), status counters,
+        // Round trip 2: idempotency records (sorted, like every other lock), status counters,
         // the change notices, then (last, so the lock is held only until the commit right after) the
         // events of the committed writes.
         await using (var rest = new NpgsqlBatch(connection, transaction))
         {
-            foreach (var i in order)
-            {
-                if (outcomes[i] == WriteOutcome.Committed)
-                {
-                    foreach (var timer in writes[i].Timers)
-                    {
-                        rest.BatchCommands.Add(TimerCommand(timer));
-                    }
-                }
-            }
             var completions = order
                 .Where(i => outcomes[i] == WriteOutcome.Committed && writes[i].Idempotency is not null)
                 .OrderBy(i => writes[i].Idempotency!.Scope, StringComparer.Ordinal)
@@ -327,24 +317,6 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         return command;
     }
 
-    private static NpgsqlBatchCommand TimerCommand(TimerChange timer)
-    {
-        var command = new NpgsqlBatchCommand(timer.DueAt is null
-            ? "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name;"
-            : """
-              INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES (@type, @id, @name, @due, NULL)
-              ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
-              """);
-        command.Parameters.Add(Text("type", timer.Actor.Type));
-        command.Parameters.Add(Text("id", timer.Actor.Id));
-        command.Parameters.Add(Text("name", timer.Name));
-        if (timer.DueAt is { } due)
-        {
-            command.Parameters.Add(Time("due", due));
-        }
-        return command;
-    }
-
     private static NpgsqlBatchCommand CompletionCommand(IdempotencyCompletion completion, DateTimeOffset writtenAt)
     {
         // Over the request's own reservation, or a fresh row when it has none (it was purged, or the
@@ -403,66 +375,6 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         command.Parameters.Add(TextArray("user_agent", events.Select(e => e.Audit?.UserAgent)));
         command.Parameters.Add(TextArray("correlation_id", events.Select(e => e.Audit?.CorrelationId)));
         return command;
-    }
-
-    // ---- timers ----
-
-    public async Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // SKIP LOCKED: concurrent claimers take disjoint rows instead of queueing. A row another claimer
-        // claimed and committed meanwhile is re-checked against the WHERE (its new claimed_until) and dropped.
-        await using var command = new NpgsqlCommand(
-            """
-            WITH claimed AS (
-                UPDATE timers t SET claimed_until = @until
-                FROM (SELECT actor_type, actor_id, name FROM timers
-                      WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
-                      ORDER BY due_at
-                      LIMIT @limit
-                      FOR UPDATE SKIP LOCKED) due
-                WHERE t.actor_type = due.actor_type AND t.actor_id = due.actor_id AND t.name = due.name
-                RETURNING t.actor_type, t.actor_id, t.name, t.due_at)
-            SELECT actor_type, actor_id, name, due_at FROM claimed ORDER BY due_at, actor_type, actor_id, name;
-            """, connection);
-        command.Parameters.Add(Time("now", now));
-        command.Parameters.Add(Time("until", now + lease));
-        command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var timers = new List<DueTimer>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            timers.Add(new DueTimer(
-                new ActorKey(reader.GetString(0), reader.GetString(1)),
-                reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3)));
-        }
-        return timers;
-    }
-
-    public async Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(timer);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // due_at must still be the claimed one: a timer set again since the claim is a new timer.
-        await using var command = new NpgsqlCommand(
-            "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name AND due_at = @due;", connection);
-        command.Parameters.Add(Text("type", timer.Actor.Type));
-        command.Parameters.Add(Text("id", timer.Actor.Id));
-        command.Parameters.Add(Text("name", timer.Name));
-        command.Parameters.Add(Time("due", timer.DueAt));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        // Walks the due_at index from its start and stops at the first timer nobody holds: the cost is
-        // the number of timers in flight, not the number pending.
-        await using var command = new NpgsqlCommand(
-            "SELECT due_at FROM timers WHERE claimed_until IS NULL ORDER BY due_at LIMIT 1;", connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
     // ---- events ----

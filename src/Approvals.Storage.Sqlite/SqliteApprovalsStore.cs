@@ -102,41 +102,6 @@ public sealed partial class SqliteApprovalsStore : IApprovalsStore, IDisposable
         }, cancellationToken);
     }
 
-    // ---- timers ----
-
-    public Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
-        {
-            var rows = await connection.QueryAsync<(string Type, string Id, string Name, long DueAt)>(
-                """
-                UPDATE timers SET claimed_until = @until
-                WHERE rowid IN (
-                    SELECT rowid FROM timers
-                    WHERE due_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
-                    ORDER BY due_at LIMIT @limit)
-                RETURNING actor_type, actor_id, name, due_at;
-                """,
-                new { now = Micros.From(now), until = Micros.From(now + lease), limit }, transaction);
-            return (IReadOnlyList<DueTimer>)rows
-                .Select(r => new DueTimer(new ActorKey(r.Type, r.Id), r.Name, Micros.To(r.DueAt)))
-                .OrderBy(t => t.DueAt)
-                .ToList();
-        }, cancellationToken);
-
-    public Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => connection.ExecuteAsync(
-            "DELETE FROM timers WHERE actor_type = @type AND actor_id = @id AND name = @name AND due_at = @due;",
-            new { type = timer.Actor.Type, id = timer.Actor.Id, name = timer.Name, due = Micros.From(timer.DueAt) }, transaction),
-            cancellationToken);
-
-    public async Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        // Walks the due_at index from the start and stops at the first unclaimed timer.
-        var due = await connection.ExecuteScalarAsync<long?>("SELECT due_at FROM timers WHERE claimed_until IS NULL ORDER BY due_at LIMIT 1;");
-        return due is { } d ? Micros.To(d) : null;
-    }
-
     // ---- events ----
 
     public async Task<IReadOnlyList<EventRecord>> ReadAfterAsync(long afterSeq, int limit, CancellationToken cancellationToken)

@@ -41,13 +41,6 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         WHERE id = $id AND version = $expected;
         """;
 
-    private const string SetTimerSql = """
-        INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES ($type, $id, $name, $due, NULL)
-        ON CONFLICT (actor_type, actor_id, name) DO UPDATE SET due_at = excluded.due_at, claimed_until = NULL;
-        """;
-
-    private const string RemoveTimerSql = "DELETE FROM timers WHERE actor_type = $type AND actor_id = $id AND name = $name;";
-
     private const string InsertEventSql = """
         INSERT INTO events (id, type, tenant_id, subject_id, actor, at, data, prev_hash, hash, ip, user_agent, correlation_id)
         VALUES ($id, $type, $tenant_id, $subject_id, $actor, $at, $data, $prev_hash, $hash, $ip, $user_agent, $correlation_id);
@@ -76,10 +69,6 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         if (!committed)
         {
             return false;
-        }
-        foreach (var timer in write.Timers)
-        {
-            SaveTimer(timer);
         }
         foreach (var e in write.Events)
         {
@@ -136,18 +125,6 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
         return write.ExpectedVersion == 0
             ? Execute(InsertWorkflowSql, [.. values, ("$tenant_id", s.TenantId), ("$created_at", Micros.From(s.CreatedAt))]) == 1
             : Execute(UpdateWorkflowSql, [.. values, ("$expected", write.ExpectedVersion)]) == 1;
-    }
-
-    private void SaveTimer(TimerChange timer)
-    {
-        if (timer.DueAt is { } due)
-        {
-            Execute(SetTimerSql, ("$type", timer.Actor.Type), ("$id", timer.Actor.Id), ("$name", timer.Name), ("$due", Micros.From(due)));
-        }
-        else
-        {
-            Execute(RemoveTimerSql, ("$type", timer.Actor.Type), ("$id", timer.Actor.Id), ("$name", timer.Name));
-        }
     }
 
     private int Execute(string sql, params (string Name, object? Value)[] values)

@@ -210,9 +210,9 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     private static EventRecord NewEvent(ApprovalState subject, string? prevHash) =>
         EventHasher.Seal($"evt_{Guid.NewGuid():N}", new NewEvent(EventTypes.ApprovalRequested, "user_req", new JsonObject()), subject.TenantId, subject.Id, T0, prevHash);
 
-    private static ApprovalWrite Create(ApprovalState state, params EventRecord[] events) => new(state, 0, events, [], null);
+    private static ApprovalWrite Create(ApprovalState state, params EventRecord[] events) => new(state, 0, events, null);
 
-    private static ApprovalWrite Update(ApprovalState state, long expectedVersion) => new(state, expectedVersion, [], [], null);
+    private static ApprovalWrite Update(ApprovalState state, long expectedVersion) => new(state, expectedVersion, [], null);
 
     /// <summary>The backends LISTENing on the change channel of <paramref name="database"/>'s schema, idle (so the LISTEN is in force).</summary>
     private static async Task<List<int>> ListeningBackendsAsync(PostgresDatabase database)

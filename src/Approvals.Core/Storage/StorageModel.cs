@@ -27,24 +27,11 @@ public readonly record struct ActorKey(string Type, string Id)
 /// <summary>An approval as loaded: the state and the hash of its latest event (the chain head).</summary>
 public sealed record StoredApproval(ApprovalState State, string? ChainHead);
 
-/// <summary>Sets (with <paramref name="DueAt"/>) or removes (null) a named timer of an actor.</summary>
-public sealed record TimerChange(ActorKey Actor, string Name, DateTimeOffset? DueAt)
-{
-    /// <summary>The name of an approval's deadline timer.</summary>
-    public const string Expiry = "expiry";
-
-    /// <summary>A workflow's delay or task timeout.</summary>
-    public const string Wake = "wake";
-
-    /// <summary>A workflow's pending effect on another actor (due at once; retried until done).</summary>
-    public const string Effect = "effect";
-}
-
 /// <summary>
-/// One actor's write: the new state (checked against <see cref="ExpectedVersion"/>), its events
-/// and its timer changes, which all commit together or not at all.
+/// One actor's write: the new state (checked against <see cref="ExpectedVersion"/>) and its events,
+/// which commit together or not at all.
 /// </summary>
-public abstract record StateWrite(ActorKey Key, long ExpectedVersion, IReadOnlyList<EventRecord> Events, IReadOnlyList<TimerChange> Timers)
+public abstract record StateWrite(ActorKey Key, long ExpectedVersion, IReadOnlyList<EventRecord> Events)
 {
     /// <summary>The hash of the last event after this write; the next write chains from it.</summary>
     public abstract string? ChainHead { get; }
@@ -67,8 +54,8 @@ public abstract record StateWrite(ActorKey Key, long ExpectedVersion, IReadOnlyL
 public sealed record IdempotencyCompletion(string Scope, string Key, string RequestHash, int StatusCode, string ResponseBody, DateTimeOffset ExpiresAt);
 
 /// <summary>The write of an approval actor. <see cref="StateWrite.ExpectedVersion"/> 0 creates the row.</summary>
-public sealed record ApprovalWrite(ApprovalState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, IReadOnlyList<TimerChange> Timers, string? PreviousChainHead)
-    : StateWrite(ActorKey.ForApproval(State.Id), ExpectedVersion, Events, Timers)
+public sealed record ApprovalWrite(ApprovalState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, string? PreviousChainHead)
+    : StateWrite(ActorKey.ForApproval(State.Id), ExpectedVersion, Events)
 {
     public override string? ChainHead => Events.Count > 0 ? Events[^1].Hash : PreviousChainHead;
 }
@@ -77,8 +64,8 @@ public sealed record ApprovalWrite(ApprovalState State, long ExpectedVersion, IR
 public sealed record StoredWorkflow(Workflows.WorkflowState State, string? ChainHead);
 
 /// <summary>The write of a workflow actor. <see cref="StateWrite.ExpectedVersion"/> 0 creates the row.</summary>
-public sealed record WorkflowWrite(Workflows.WorkflowState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, IReadOnlyList<TimerChange> Timers, string? PreviousChainHead)
-    : StateWrite(ActorKey.ForWorkflow(State.Id), ExpectedVersion, Events, Timers)
+public sealed record WorkflowWrite(Workflows.WorkflowState State, long ExpectedVersion, IReadOnlyList<EventRecord> Events, string? PreviousChainHead)
+    : StateWrite(ActorKey.ForWorkflow(State.Id), ExpectedVersion, Events)
 {
     public override string? ChainHead => Events.Count > 0 ? Events[^1].Hash : PreviousChainHead;
 }
@@ -95,14 +82,11 @@ public sealed record WorkflowQuery(string TenantId)
 /// <summary>The result of one write of a batch.</summary>
 public enum WriteOutcome
 {
-    /// <summary>The write committed with its events and timers.</summary>
+    /// <summary>The write committed with its events.</summary>
     Committed,
     /// <summary>Another writer changed the actor first (or created it); nothing of this write was kept.</summary>
     Conflict,
 }
-
-/// <summary>A due timer claimed by one timer service for a lease.</summary>
-public sealed record DueTimer(ActorKey Actor, string Name, DateTimeOffset DueAt);
 
 /// <summary>The filters of <c>GET /v1/approvals</c>; results are newest first.</summary>
 public sealed record ApprovalQuery(string TenantId)

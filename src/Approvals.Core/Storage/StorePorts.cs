@@ -3,7 +3,7 @@ using Approvals.Core.Events;
 
 namespace Approvals.Core.Storage;
 
-/// <summary>Loads and saves actor state. Saves are version-checked and carry their events and timers.</summary>
+/// <summary>Loads and saves actor state. Saves are version-checked and carry their events.</summary>
 public interface IStateStore
 {
     /// <summary>The approval with this id, or null.</summary>
@@ -14,29 +14,10 @@ public interface IStateStore
 
     /// <summary>
     /// Commits a batch of writes (approval and workflow writes alike) in one transaction. Each write commits wholly (state, events,
-    /// timers) or, on a version conflict, not at all, without failing the other writes. The result
+    /// idempotent reply) or, on a version conflict, not at all, without failing the other writes. The result
     /// has one outcome per write, in order.
     /// </summary>
     Task<IReadOnlyList<WriteOutcome>> SaveAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken);
-}
-
-/// <summary>Durable timers; claiming is safe across nodes and costs O(due), not O(pending).</summary>
-public interface ITimerStore
-{
-    /// <summary>
-    /// Claims up to <paramref name="limit"/> timers due at <paramref name="now"/> that nobody holds,
-    /// leasing each until <paramref name="now"/> + <paramref name="lease"/>. A timer is held by one claimer at a time.
-    /// </summary>
-    Task<IReadOnlyList<DueTimer>> ClaimDueAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken);
-
-    /// <summary>Deletes a fired timer unless it was set again (to another due time) since it was claimed.</summary>
-    Task CompleteAsync(DueTimer timer, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The earliest due time of a timer nobody holds, or null when there is none. Timers claimed by
-    /// a timer service are left out, so a loop sleeping until this time never spins on in-flight ones.
-    /// </summary>
-    Task<DateTimeOffset?> NextDueAtAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The append-only event log (appends happen inside <see cref="IStateStore.SaveAsync"/>).</summary>
@@ -121,7 +102,7 @@ public interface ICheckpointStore
 }
 
 /// <summary>Everything a backend provides, plus schema migration and a health probe.</summary>
-public interface IApprovalsStore : IStateStore, ITimerStore, IEventLog, IIdempotencyStore, IApprovalQueries, IWorkflowQueries, ICheckpointStore, IChangeFeed
+public interface IApprovalsStore : IStateStore, IEventLog, IIdempotencyStore, IApprovalQueries, IWorkflowQueries, ICheckpointStore, IChangeFeed
 {
     /// <summary>Applies the embedded migrations that are not applied yet. Safe to run on several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

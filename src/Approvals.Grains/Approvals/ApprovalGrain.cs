@@ -201,7 +201,7 @@ public sealed class ApprovalGrain(
     {
         var stored = record.State.Current;
         var events = EventSealing.SealAll(transition.Events, transition.State.TenantId, transition.State.Id, now, stored?.ChainHead);
-        return new ApprovalWrite(transition.State, stored?.State.Version ?? 0, events, [], stored?.ChainHead);
+        return new ApprovalWrite(transition.State, stored?.State.Version ?? 0, events, stored?.ChainHead);
     }
 
     /// <summary>Wakes the long-polls and re-arms the in-memory deadline for the committed state.</summary>

@@ -131,7 +131,7 @@ public sealed class WorkflowGrain(
             var transition = decided.Value!;
             var stored = record.State.Current;
             var events = EventSealing.SealAll(transition.Events, transition.State.TenantId, transition.State.Id, now, stored?.ChainHead);
-            var write = new WorkflowWrite(transition.State, stored?.State.Version ?? 0, events, [], stored?.ChainHead);
+            var write = new WorkflowWrite(transition.State, stored?.State.Version ?? 0, events, stored?.ChainHead);
             if (callOptions.Idempotency is { } ticket)
             {
                 var reply = WorkflowViews.Response(transition.State, [], ticket.SuccessStatus);

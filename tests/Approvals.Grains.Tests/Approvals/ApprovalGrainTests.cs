@@ -91,7 +91,7 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
         var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!;
         var extended = stored.State with { ExpiresAt = stored.State.ExpiresAt.AddHours(1), Version = 2 };
         Assert.Equal([WriteOutcome.Committed],
-            await cluster.Store.SaveAsync([new ApprovalWrite(extended, 1, [], [], stored.ChainHead)], CancellationToken.None));
+            await cluster.Store.SaveAsync([new ApprovalWrite(extended, 1, [], stored.ChainHead)], CancellationToken.None));
 
         var approved = await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve("after a race"), CallOptions.None);
 

@@ -348,7 +348,7 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
         var older = Nested(storedLevels);
         var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!;
         Assert.Equal([WriteOutcome.Committed], await cluster.Store.SaveAsync(
-            [new ApprovalWrite(stored.State with { ContextJson = older, Version = 2 }, 1, [], [], stored.ChainHead)], CancellationToken.None));
+            [new ApprovalWrite(stored.State with { ContextJson = older, Version = 2 }, 1, [], stored.ChainHead)], CancellationToken.None));
         var approved = await awayGrain.ExecuteAsync(Reviewer(1), new ApprovalCall.Approve("deep"), CallOptions.None);
         Assert.True(approved.IsSuccess, approved.Error?.Detail);
         Assert.Equal(3, approved.Approval!.Version);

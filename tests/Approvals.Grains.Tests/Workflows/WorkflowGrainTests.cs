@@ -156,7 +156,7 @@ public abstract class WorkflowGrainTests<TCluster>(TCluster cluster) : IClassFix
             chain = sealedEvent.Hash;
             return sealedEvent;
         }).ToList();
-        var outcome = await cluster.Store.SaveAsync([new ApprovalWrite(transition.State, stored.State.Version, events, [], stored.ChainHead)], CancellationToken.None);
+        var outcome = await cluster.Store.SaveAsync([new ApprovalWrite(transition.State, stored.State.Version, events, stored.ChainHead)], CancellationToken.None);
         Assert.Equal(WriteOutcome.Committed, outcome[0]);
 
         var moved = await WaitForAsync(id, w => w.Status == "waiting_task", "the dispatcher delivered the decision");

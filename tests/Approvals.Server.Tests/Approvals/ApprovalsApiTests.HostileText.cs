@@ -48,7 +48,7 @@ public abstract partial class ApprovalsApiTests<TServer>
             RequiredApprovalLevel = 1, ContextJson = Nested(62), RequestedBy = Requester.Id, Policy = ApprovalPolicy.Default,
             Decisions = [], ExpiresAt = now.AddHours(1), CreatedAt = now, UpdatedAt = now, Version = 1,
         };
-        Assert.Equal([WriteOutcome.Committed], await store.SaveAsync([new ApprovalWrite(state, 0, [], [], null)], CancellationToken.None));
+        Assert.Equal([WriteOutcome.Committed], await store.SaveAsync([new ApprovalWrite(state, 0, [], null)], CancellationToken.None));
 
         var one = await Api.GetAsync(PathOf(id), Reviewer);
         Assert.True(one.Status == HttpStatusCode.OK, one.ToString());

@@ -97,7 +97,7 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
             Version = 1,
         };
         var e = EventHasher.Seal($"evt_{Guid.NewGuid():N}", new NewEvent(type, "rita", new JsonObject { ["title"] = state.Title }), "tenant-a", id, now, null);
-        Assert.Equal([WriteOutcome.Committed], await node.Store.SaveAsync([new ApprovalWrite(state, 0, [e], [], null)], None));
+        Assert.Equal([WriteOutcome.Committed], await node.Store.SaveAsync([new ApprovalWrite(state, 0, [e], null)], None));
         return e.Id;
     }
 

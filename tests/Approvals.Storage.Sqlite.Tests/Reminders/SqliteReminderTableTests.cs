@@ -160,5 +160,5 @@ public sealed class SqliteReminderTableTests : IDisposable
         CreatedAt = new DateTimeOffset(T0),
         UpdatedAt = new DateTimeOffset(T0),
         Version = 1,
-    }, 0, [], [], null);
+    }, 0, [], null);
 }

@@ -11,18 +11,18 @@ public abstract partial class StoreContractTests
     // ---- workflow builders ----
 
     /// <summary>The write that creates <paramref name="state"/> (expected version 0).</summary>
-    protected static WorkflowWrite Create(WorkflowState state, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        TestWorkflows.Create(state, events, timers);
+    protected static WorkflowWrite Create(WorkflowState state, IReadOnlyList<EventRecord>? events = null) =>
+        TestWorkflows.Create(state, events);
 
     /// <summary>The write that replaces version <paramref name="expectedVersion"/> with <paramref name="state"/>.</summary>
-    protected static WorkflowWrite Update(WorkflowState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        TestWorkflows.Update(state, expectedVersion, previousChainHead, events, timers);
+    protected static WorkflowWrite Update(WorkflowState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null) =>
+        TestWorkflows.Update(state, expectedVersion, previousChainHead, events);
 
     /// <summary>Creates <paramref name="state"/> with one event and returns the event (the chain head).</summary>
-    private async Task<EventRecord> CreateWorkflowWithEventAsync(WorkflowState state, params TimerChange[] timers)
+    private async Task<EventRecord> CreateWorkflowWithEventAsync(WorkflowState state)
     {
         var started = TestWorkflows.Event(state, null);
-        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [started], timers)));
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [started])));
         return started;
     }
 
@@ -166,8 +166,7 @@ public abstract partial class StoreContractTests
 
         var stale = created with { Status = WorkflowStatus.Delayed, UpdatedAt = T0.AddMinutes(1), Version = 2 };
         var outcome = await SaveOneAsync(
-            Update(stale, 1, started.Hash, [TestWorkflows.Event(stale, started.Hash, WorkflowEventTypes.Resumed)],
-                TestWorkflows.Wake("wf_1", T0.AddMinutes(30)), TestWorkflows.Effect("wf_1", T0))
+            Update(stale, 1, started.Hash, [TestWorkflows.Event(stale, started.Hash, WorkflowEventTypes.Resumed)])
             with { Idempotency = Completion("key-stale") });
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
@@ -176,7 +175,6 @@ public abstract partial class StoreContractTests
         Assert.Equal(WorkflowStatus.Completed, loaded.State.Status);
         Assert.Equal(completedEvent.Hash, loaded.ChainHead);
         Assert.Equal([started.Id, completedEvent.Id], (await Store.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
-        Assert.Null(await Store.NextDueAtAsync(None));
         var reservation = await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), reservation.Existing);
     }
@@ -198,7 +196,7 @@ public abstract partial class StoreContractTests
 
         var duplicate = original with { Name = "Impostor" };
         var outcome = await SaveOneAsync(
-            Create(duplicate, [TestWorkflows.Event(duplicate, null)], TestWorkflows.Wake("wf_1", T0.AddMinutes(30)))
+            Create(duplicate, [TestWorkflows.Event(duplicate, null)])
             with { Idempotency = Completion("key-duplicate") });
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
@@ -207,7 +205,6 @@ public abstract partial class StoreContractTests
         Assert.Equal(original.Name, loaded.State.Name);
         Assert.Equal(started.Hash, loaded.ChainHead);
         Assert.Equal([started.Id], (await Store.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
-        Assert.Null(await Store.NextDueAtAsync(None));
         Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
@@ -245,11 +242,10 @@ public abstract partial class StoreContractTests
 
         var outcomes = await Store.SaveAsync(
         [
-            Create(newWorkflow, [newWorkflowStarted], TestWorkflows.Wake("wf_b", T0.AddMinutes(10))) with { Idempotency = Completion("key-wf-b") },
+            Create(newWorkflow, [newWorkflowStarted]) with { Idempotency = Completion("key-wf-b") },
             Update(approved, 1, aRequested.Hash, [approvedEvent]),
-            Update(staleWorkflow, 5, wStarted.Hash, [TestWorkflows.Event(staleWorkflow, wStarted.Hash, WorkflowEventTypes.Failed)],
-                TestWorkflows.Wake("wf_a", T0.AddMinutes(1))) with { Idempotency = Completion("key-stale") },
-            Create(newApproval, [newApprovalRequested], Expiry("apr_b", T0.AddMinutes(20))),
+            Update(staleWorkflow, 5, wStarted.Hash, [TestWorkflows.Event(staleWorkflow, wStarted.Hash, WorkflowEventTypes.Failed)]) with { Idempotency = Completion("key-stale") },
+            Create(newApproval, [newApprovalRequested]),
         ], None);
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Committed], outcomes);
@@ -265,8 +261,6 @@ public abstract partial class StoreContractTests
         Assert.Equal(
             [aRequested.Id, wStarted.Id, newWorkflowStarted.Id, approvedEvent.Id, newApprovalRequested.Id],
             (await Store.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
-        var due = await Store.ClaimDueAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(1), None);
-        Assert.Equal([ActorKey.ForWorkflow("wf_b"), ActorKey.ForApproval("apr_b")], due.Select(t => t.Actor));
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
         var committedKey = await Store.TryBeginAsync("tenant-a:create", "key-wf-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
@@ -276,7 +270,7 @@ public abstract partial class StoreContractTests
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), staleKey.Existing);
     }
 
-    // ---- workflow events and timers ----
+    // ---- workflow events ----
 
     [StoreFact]
     public async Task WorkflowEvents_AreAppended_AndReadBackExactly_WithAnUnbrokenChain()
@@ -306,50 +300,6 @@ public abstract partial class StoreContractTests
         Assert.All(chain.Zip(chain.Skip(1)), pair => Assert.Equal(pair.First.Hash, pair.Second.PrevHash));
         Assert.All(chain, e => Assert.Equal(EventHasher.ComputeHash(e), e.Hash));
         Assert.Equal(completed.Hash, (await Store.LoadWorkflowAsync("wf_1", None))?.ChainHead);
-    }
-
-    [StoreFact]
-    public async Task WorkflowTimers_AreSetMovedAndRemovedByItsWrites_AndClaimedAsWorkflowTimers()
-    {
-        var created = TestWorkflows.New("wf_1");
-        var started = await CreateWorkflowWithEventAsync(created, TestWorkflows.Effect("wf_1", T0), TestWorkflows.Wake("wf_1", T0.AddMinutes(10)));
-        var lease = TimeSpan.FromMinutes(1);
-
-        Assert.Equal(T0, await Store.NextDueAtAsync(None));
-        var effect = Assert.Single(await Store.ClaimDueAsync(T0, 10, lease, None));
-        Assert.Equal(new DueTimer(ActorKey.ForWorkflow("wf_1"), TimerChange.Effect, T0), effect);
-        await Store.CompleteAsync(effect, None);
-        Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
-
-        // The next write moves the wake-up and removes the (already fired) effect timer.
-        var delayed = created with { Status = WorkflowStatus.Delayed, Version = 2 };
-        await SaveCommittedAsync(Update(delayed, 1, started.Hash, null, TestWorkflows.Wake("wf_1", T0.AddMinutes(30)), TestWorkflows.Effect("wf_1", null)));
-        Assert.Equal(T0.AddMinutes(30), await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddMinutes(20), 10, lease, None));
-        var wake = Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(30), 10, lease, None));
-        Assert.Equal(new DueTimer(ActorKey.ForWorkflow("wf_1"), TimerChange.Wake, T0.AddMinutes(30)), wake);
-
-        await SaveCommittedAsync(Update(delayed with { Status = WorkflowStatus.Completed, Version = 3 }, 2, started.Hash, null, TestWorkflows.Wake("wf_1", null)));
-        Assert.Null(await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddYears(1), 10, lease, None));
-    }
-
-    [StoreFact]
-    public async Task WorkflowTimers_AreKeptApartFromAnApprovalTimerWithTheSameIdAndName()
-    {
-        // The actor type is part of the timer's key: one id under both types makes two timers.
-        await SaveCommittedAsync(
-            Create(NewApproval("same_id"), null, new TimerChange(ActorKey.ForApproval("same_id"), TimerChange.Wake, T0.AddMinutes(1))),
-            Create(TestWorkflows.New("same_id"), null, TestWorkflows.Wake("same_id", T0.AddMinutes(2))));
-
-        var due = await Store.ClaimDueAsync(T0.AddMinutes(5), 10, TimeSpan.FromMinutes(1), None);
-
-        Assert.Equal(
-            [
-                new DueTimer(ActorKey.ForApproval("same_id"), TimerChange.Wake, T0.AddMinutes(1)),
-                new DueTimer(ActorKey.ForWorkflow("same_id"), TimerChange.Wake, T0.AddMinutes(2)),
-            ],
-            due);
     }
 
     // ---- workflow list ----

@@ -82,16 +82,12 @@ public abstract partial class StoreContractTests : IAsyncLifetime
             prevHash);
 
     /// <summary>The write that creates <paramref name="state"/> (expected version 0).</summary>
-    protected static ApprovalWrite Create(ApprovalState state, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        new(state, 0, events ?? [], timers, null);
+    protected static ApprovalWrite Create(ApprovalState state, IReadOnlyList<EventRecord>? events = null) =>
+        new(state, 0, events ?? [], null);
 
     /// <summary>The write that replaces version <paramref name="expectedVersion"/> with <paramref name="state"/>.</summary>
-    protected static ApprovalWrite Update(ApprovalState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        new(state, expectedVersion, events ?? [], timers, previousChainHead);
-
-    /// <summary>Sets (or with null removes) the expiry timer of an approval.</summary>
-    protected static TimerChange Expiry(string approvalId, DateTimeOffset? dueAt) =>
-        new(ActorKey.ForApproval(approvalId), TimerChange.Expiry, dueAt);
+    protected static ApprovalWrite Update(ApprovalState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null) =>
+        new(state, expectedVersion, events ?? [], previousChainHead);
 
     protected async Task<WriteOutcome> SaveOneAsync(StateWrite write) => (await Store.SaveAsync([write], None)).Single();
 
@@ -102,10 +98,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     /// <summary>Creates <paramref name="state"/> with one event and returns the event (the chain head).</summary>
-    protected async Task<EventRecord> CreateWithEventAsync(ApprovalState state, params TimerChange[] timers)
+    protected async Task<EventRecord> CreateWithEventAsync(ApprovalState state)
     {
         var requested = NewEvent(state, null);
-        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [requested], timers)));
+        Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [requested])));
         return requested;
     }
 
@@ -228,7 +224,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         var stale = created with { Status = ApprovalStatus.Rejected, Version = 2 };
         var staleEvent = NewEvent(stale, requested.Hash, EventTypes.ApprovalRejected);
-        var outcome = await SaveOneAsync(Update(stale, 1, requested.Hash, [staleEvent], Expiry("apr_1", T0.AddMinutes(30))));
+        var outcome = await SaveOneAsync(Update(stale, 1, requested.Hash, [staleEvent]));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
         var loaded = await Store.LoadApprovalAsync("apr_1", None);
@@ -236,7 +232,6 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(ApprovalStatus.Approved, loaded.State.Status);
         Assert.Equal(v2Event.Hash, loaded.ChainHead);
         Assert.Equal([requested.Id, v2Event.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
-        Assert.Null(await Store.NextDueAtAsync(None));
     }
 
     [StoreFact]
@@ -256,14 +251,13 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         var duplicate = original with { Title = "Impostor" };
         var duplicateEvent = NewEvent(duplicate, null);
-        var outcome = await SaveOneAsync(Create(duplicate, [duplicateEvent], Expiry("apr_1", T0.AddMinutes(30))));
+        var outcome = await SaveOneAsync(Create(duplicate, [duplicateEvent]));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
         var loaded = await Store.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         Assert.Equal(original.Title, loaded.State.Title);
         Assert.Equal([requested.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
-        Assert.Null(await Store.NextDueAtAsync(None));
         Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
@@ -274,7 +268,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
-    public async Task Save_BatchWithOneConflict_CommitsTheOthersAndDropsTheConflictingEventsAndTimers()
+    public async Task Save_BatchWithOneConflict_CommitsTheOthersAndDropsTheConflictingEvents()
     {
         var a = NewApproval("apr_a");
         var aRequested = await CreateWithEventAsync(a);
@@ -287,9 +281,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         var outcomes = await Store.SaveAsync(
         [
-            Create(b, [bEvent], Expiry("apr_b", T0.AddMinutes(10))),
-            Update(staleA, 5, aRequested.Hash, [staleAEvent], Expiry("apr_a", T0.AddMinutes(1))),
-            Create(c, [cEvent], Expiry("apr_c", T0.AddMinutes(20))),
+            Create(b, [bEvent]),
+            Update(staleA, 5, aRequested.Hash, [staleAEvent]),
+            Create(c, [cEvent]),
         ], None);
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Committed], outcomes);
@@ -300,9 +294,6 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.NotNull(await Store.LoadApprovalAsync("apr_b", None));
         Assert.NotNull(await Store.LoadApprovalAsync("apr_c", None));
         Assert.Equal([aRequested.Id, bEvent.Id, cEvent.Id], (await Store.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
-        Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
-        var due = await Store.ClaimDueAsync(T0.AddHours(1), 100, TimeSpan.FromMinutes(1), None);
-        Assert.Equal(["apr_b", "apr_c"], due.Select(t => t.Actor.Id));
         Assert.Equal(3, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
         Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
     }
@@ -477,130 +468,6 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.Equal(written, read.Select(e => e.Id));
         Assert.Equal(read.Skip(3).Select(e => e.Id).ToArray(), (await Store.ReadAfterAsync(read[2].Seq, 100, None)).Select(e => e.Id));
         Assert.Empty(await Store.ReadAfterAsync(read[^1].Seq, 100, None));
-    }
-
-    // ---- timers ----
-
-    [StoreFact]
-    public async Task NextDueAt_WithoutTimers_IsNull()
-    {
-        Assert.Null(await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddYears(1), 10, TimeSpan.FromMinutes(1), None));
-    }
-
-    [StoreFact]
-    public async Task Timer_SetInStateWrite_IsClaimedOnlyOnceDue()
-    {
-        var due = T0.AddMinutes(10).AddTicks(70);
-        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", due));
-
-        Assert.Equal(due, await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(due.AddTicks(-10), 10, TimeSpan.FromMinutes(1), None));
-        var claimed = Assert.Single(await Store.ClaimDueAsync(due, 10, TimeSpan.FromMinutes(1), None));
-
-        Assert.Equal(new DueTimer(ActorKey.ForApproval("apr_1"), TimerChange.Expiry, due), claimed);
-    }
-
-    [StoreFact]
-    public async Task Timer_SetAgain_MovesTheDueTime()
-    {
-        var created = NewApproval("apr_1");
-        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(10)));
-
-        await SaveCommittedAsync(Update(created with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", T0.AddMinutes(30))));
-
-        Assert.Equal(T0.AddMinutes(30), await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddMinutes(20), 10, TimeSpan.FromMinutes(1), None));
-        Assert.Equal(T0.AddMinutes(30), Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(30), 10, TimeSpan.FromMinutes(1), None)).DueAt);
-    }
-
-    [StoreFact]
-    public async Task Timer_RemovedInStateWrite_IsGone()
-    {
-        var created = NewApproval("apr_1");
-        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(10)));
-
-        await SaveCommittedAsync(Update(created with { Status = ApprovalStatus.Approved, Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", null)));
-
-        Assert.Null(await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddHours(1), 10, TimeSpan.FromMinutes(1), None));
-    }
-
-    [StoreFact]
-    public async Task Claim_ReturnsOnlyDueTimers_EarliestFirst_UpToTheLimit()
-    {
-        await SaveCommittedAsync(
-            Create(NewApproval("apr_3"), null, Expiry("apr_3", T0.AddMinutes(3))),
-            Create(NewApproval("apr_1"), null, Expiry("apr_1", T0.AddMinutes(1))),
-            Create(NewApproval("apr_later"), null, Expiry("apr_later", T0.AddMinutes(10))),
-            Create(NewApproval("apr_2"), null, Expiry("apr_2", T0.AddMinutes(2))));
-        var now = T0.AddMinutes(5);
-        var lease = TimeSpan.FromMinutes(1);
-
-        Assert.Equal(["apr_1", "apr_2"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
-        Assert.Equal(["apr_3"], (await Store.ClaimDueAsync(now, 2, lease, None)).Select(t => t.Actor.Id));
-        Assert.Empty(await Store.ClaimDueAsync(now, 2, lease, None));
-        Assert.Equal(T0.AddMinutes(10), await Store.NextDueAtAsync(None));
-    }
-
-    [StoreFact]
-    public async Task NextDueAt_LeavesOutClaimedTimers_UntilTheyAreSetAgain()
-    {
-        var first = NewApproval("apr_1");
-        var requested = await CreateWithEventAsync(first, Expiry("apr_1", T0.AddMinutes(1)));
-        await CreateWithEventAsync(NewApproval("apr_2"), Expiry("apr_2", T0.AddMinutes(2)));
-
-        Assert.Equal(T0.AddMinutes(1), await Store.NextDueAtAsync(None));
-        Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromMinutes(5), None));
-        Assert.Equal(T0.AddMinutes(2), await Store.NextDueAtAsync(None));
-        Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(2), 10, TimeSpan.FromMinutes(5), None));
-        Assert.Null(await Store.NextDueAtAsync(None));
-
-        await SaveCommittedAsync(Update(first with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", T0.AddMinutes(3))));
-        Assert.Equal(T0.AddMinutes(3), await Store.NextDueAtAsync(None));
-    }
-
-    [StoreFact]
-    public async Task Claim_HeldTimer_IsNotClaimedAgainBeforeItsLeaseEnds_ButIsAfter()
-    {
-        var due = T0.AddMinutes(1);
-        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", due));
-        var lease = TimeSpan.FromSeconds(30);
-
-        Assert.Single(await Store.ClaimDueAsync(due, 10, lease, None));
-        Assert.Empty(await Store.ClaimDueAsync(due.AddSeconds(10), 10, lease, None));
-        Assert.Empty(await Store.ClaimDueAsync(due.AddSeconds(29), 10, lease, None));
-        var reclaimed = Assert.Single(await Store.ClaimDueAsync(due.AddSeconds(31), 10, lease, None));
-        Assert.Equal(due, reclaimed.DueAt);
-    }
-
-    [StoreFact]
-    public async Task Complete_DeletesTheFiredTimer()
-    {
-        await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", T0.AddMinutes(1)));
-        var claimed = Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromMinutes(1), None));
-
-        await Store.CompleteAsync(claimed, None);
-
-        Assert.Null(await Store.NextDueAtAsync(None));
-        Assert.Empty(await Store.ClaimDueAsync(T0.AddYears(1), 10, TimeSpan.FromMinutes(1), None));
-    }
-
-    [StoreFact]
-    public async Task Complete_KeepsATimerSetAgainSinceTheClaim_AndSettingItAgainReleasesTheClaim()
-    {
-        var created = NewApproval("apr_1");
-        var requested = await CreateWithEventAsync(created, Expiry("apr_1", T0.AddMinutes(1)));
-        var claimed = Assert.Single(await Store.ClaimDueAsync(T0.AddMinutes(1), 10, TimeSpan.FromHours(1), None));
-
-        var newDue = T0.AddMinutes(2);
-        await SaveCommittedAsync(Update(created with { Version = 2 }, 1, requested.Hash, null, Expiry("apr_1", newDue)));
-        await Store.CompleteAsync(claimed, None);
-
-        Assert.Equal(newDue, await Store.NextDueAtAsync(None));
-        // Still inside the first claim's lease, but the timer was set again: it is a new, unclaimed timer.
-        var again = Assert.Single(await Store.ClaimDueAsync(newDue, 10, TimeSpan.FromHours(1), None));
-        Assert.Equal(newDue, again.DueAt);
     }
 
     // ---- idempotency ----
@@ -1079,14 +946,13 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Migrate_AgainOnAMigratedStore_IsHarmless()
     {
-        var requested = await CreateWithEventAsync(NewApproval("apr_1"), Expiry("apr_1", T0.AddMinutes(1)));
+        var requested = await CreateWithEventAsync(NewApproval("apr_1"));
 
         await Store.MigrateAsync(None);
         await Store.MigrateAsync(None);
 
         Assert.NotNull(await Store.LoadApprovalAsync("apr_1", None));
         Assert.Equal([requested.Id], (await Store.ReadAfterAsync(0, 10, None)).Select(e => e.Id));
-        Assert.Equal(T0.AddMinutes(1), await Store.NextDueAtAsync(None));
     }
 
     [StoreFact]

@@ -52,18 +52,11 @@ public static class TestWorkflows
             prevHash);
 
     /// <summary>The write that creates <paramref name="state"/> (expected version 0).</summary>
-    public static WorkflowWrite Create(WorkflowState state, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        new(state, 0, events ?? [], timers, null);
+    public static WorkflowWrite Create(WorkflowState state, IReadOnlyList<EventRecord>? events = null) =>
+        new(state, 0, events ?? [], null);
 
     /// <summary>The write that replaces version <paramref name="expectedVersion"/> with <paramref name="state"/>.</summary>
-    public static WorkflowWrite Update(WorkflowState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null, params TimerChange[] timers) =>
-        new(state, expectedVersion, events ?? [], timers, previousChainHead);
+    public static WorkflowWrite Update(WorkflowState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null) =>
+        new(state, expectedVersion, events ?? [], previousChainHead);
 
-    /// <summary>Sets (or with null removes) the delay or task-timeout timer of a workflow.</summary>
-    public static TimerChange Wake(string workflowId, DateTimeOffset? dueAt) =>
-        new(ActorKey.ForWorkflow(workflowId), TimerChange.Wake, dueAt);
-
-    /// <summary>Sets (or with null removes) the pending-effect timer of a workflow.</summary>
-    public static TimerChange Effect(string workflowId, DateTimeOffset? dueAt) =>
-        new(ActorKey.ForWorkflow(workflowId), TimerChange.Effect, dueAt);
 }

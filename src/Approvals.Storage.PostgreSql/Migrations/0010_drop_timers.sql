@@ -1,0 +1,7 @@
+-- Deadlines are Orleans reminders now (with the start-up catch-up over IDueWorkStore's indexes), so
+-- nothing reads or writes the durable timers of the old actor runtime any more. Rows left in the table
+-- are timers that runtime never fired; the grains' reminders and the catch-up cover the same deadlines
+-- from the state rows, so dropping them loses nothing. IF EXISTS, like the other migrations' IF NOT
+-- EXISTS: re-applied over a schema that no longer has the table, it changes nothing.
+DROP INDEX IF EXISTS ix_timers_due;
+DROP TABLE IF EXISTS timers;
