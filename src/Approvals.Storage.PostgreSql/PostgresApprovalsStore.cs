@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -194,9 +195,9 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             }
         }
 
-        // Round trip 2: idempotency records (sorted, like every other lock), status counters,
-        // the change notices, then (last, so the lock is held only until the commit right after) the
-        // events of the committed writes.
+        // Round trip 2: idempotency records (sorted, like every other lock), status counters, then
+        // (last, so the lock is held only until the commit right after) the events of the committed
+        // writes and the one change notice that announces them.
         await using (var rest = new NpgsqlBatch(connection, transaction))
         {
             var completions = order
@@ -211,19 +212,6 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             {
                 rest.BatchCommands.Add(counts.ToCommand());
             }
-            // pg_notify queues the notice in the transaction: it is delivered at commit, and dropped with
-            // everything else if the transaction rolls back.
-            var changed = order
-                .Where(i => outcomes[i] == WriteOutcome.Committed)
-                .Select(i => writes[i].Key.Id)
-                .Distinct(StringComparer.Ordinal);
-            foreach (var payload in ChangePayloads(changed))
-            {
-                var notify = new NpgsqlBatchCommand("SELECT pg_notify(@channel, @payload);");
-                notify.Parameters.Add(Text("channel", changeChannel));
-                notify.Parameters.Add(Text("payload", payload));
-                rest.BatchCommands.Add(notify);
-            }
             var events = Enumerable.Range(0, writes.Count)
                 .Where(i => outcomes[i] == WriteOutcome.Committed)
                 .SelectMany(i => writes[i].Events)
@@ -232,6 +220,7 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             {
                 rest.BatchCommands.Add(new NpgsqlBatchCommand(EventOrderLockSql));
                 rest.BatchCommands.Add(InsertEventsCommand(events));
+                rest.BatchCommands.Add(EventLogMovedCommand(changeChannel));
             }
             if (rest.BatchCommands.Count > 0)
             {
@@ -374,6 +363,20 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         command.Parameters.Add(TextArray("ip", events.Select(e => e.Audit?.Ip)));
         command.Parameters.Add(TextArray("user_agent", events.Select(e => e.Audit?.UserAgent)));
         command.Parameters.Add(TextArray("correlation_id", events.Select(e => e.Audit?.CorrelationId)));
+        return command;
+    }
+
+    /// <summary>
+    /// The change notice of a batch that appended events: one per batch, whatever its size, carrying the
+    /// highest sequence number in the log. It runs right after the insert, under the event-order lock, so
+    /// that number is this batch's last event (every earlier appender has committed, no later one has
+    /// drawn a number yet). pg_notify queues the notice in the transaction: it is delivered at commit,
+    /// and dropped with everything else if the transaction rolls back.
+    /// </summary>
+    private static NpgsqlBatchCommand EventLogMovedCommand(string channel)
+    {
+        var command = new NpgsqlBatchCommand("SELECT pg_notify(@channel, (SELECT max(seq) FROM events)::text);");
+        command.Parameters.Add(Text("channel", channel));
         return command;
     }
 
@@ -640,32 +643,29 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
 
     // ---- change feed ----
 
-    /// <summary>Payloads stay under this many bytes; PostgreSQL refuses a notice of 8,000 or more.</summary>
-    internal const int MaxChangePayloadBytes = 7000;
-
     private static readonly TimeSpan ListenReconnectDelay = TimeSpan.FromSeconds(1);
 
     // The notice channel of this store's schema, computed on first use (every node computes the same name).
     private string? _changeChannel;
 
     /// <summary>
-    /// Yields the actor ids that SaveAsync on any node announces, from a connection of its own that
-    /// LISTENs for as long as the sequence is read. A broken connection is reopened after a short
+    /// Yields the notices SaveAsync on any node sends for its batches that appended events, from a
+    /// connection of its own that LISTENs for as long as the sequence is read. A broken connection is reopened after a short
     /// back-off; notices sent meanwhile are lost, which the port allows (receivers fall back to re-reading).
     /// The sequence ends, without an error, when <paramref name="cancellationToken"/> is cancelled.
     /// </summary>
-    public async IAsyncEnumerable<string> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<EventLogMoved> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Notices arrive on an event of the connection while it waits; the channel hands them to the reader.
-        var received = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var received = Channel.CreateUnbounded<EventLogMoved>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var listening = ListenLoopAsync(received.Writer, stop.Token);
         try
         {
             // Ends when the loop completes the channel: on cancellation, or with the loop's error.
-            await foreach (var id in received.Reader.ReadAllAsync(CancellationToken.None))
+            await foreach (var notice in received.Reader.ReadAllAsync(CancellationToken.None))
             {
-                yield return id;
+                yield return notice;
             }
         }
         finally
@@ -676,7 +676,7 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
         }
     }
 
-    private async Task ListenLoopAsync(ChannelWriter<string> received, CancellationToken cancellationToken)
+    private async Task ListenLoopAsync(ChannelWriter<EventLogMoved> received, CancellationToken cancellationToken)
     {
         Exception? failure = null;
         try
@@ -690,9 +690,11 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
                     await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
                     connection.Notification += (_, notice) =>
                     {
-                        foreach (var id in notice.Payload.Split(',', StringSplitOptions.RemoveEmptyEntries))
+                        // Only SaveAsync sends on this channel, with a sequence number. Anything else (a node of
+                        // an older version, which sent actor ids) is dropped: the readers' fallback re-read covers it.
+                        if (long.TryParse(notice.Payload, NumberStyles.None, CultureInfo.InvariantCulture, out var upTo))
                         {
-                            received.TryWrite(id);
+                            received.TryWrite(new EventLogMoved(upTo));
                         }
                     };
                     var channel = await ChangeChannelAsync(connection, cancellationToken);
@@ -745,39 +747,6 @@ public sealed partial class PostgresApprovalsStore : IApprovalsStore
             _changeChannel = ChangeChannelOf(schema ?? "");
         }
         return _changeChannel;
-    }
-
-    /// <summary>
-    /// The ids, comma-separated, in as few payloads as fit under <see cref="MaxChangePayloadBytes"/>
-    /// (ids are generated, short and comma-free).
-    /// </summary>
-    internal static IReadOnlyList<string> ChangePayloads(IEnumerable<string> ids)
-    {
-        var payloads = new List<string>();
-        var payload = new StringBuilder();
-        var bytes = 0;
-        foreach (var id in ids)
-        {
-            var size = Encoding.UTF8.GetByteCount(id);
-            if (payload.Length > 0 && bytes + 1 + size > MaxChangePayloadBytes)
-            {
-                payloads.Add(payload.ToString());
-                payload.Clear();
-                bytes = 0;
-            }
-            if (payload.Length > 0)
-            {
-                payload.Append(',');
-                bytes++;
-            }
-            payload.Append(id);
-            bytes += size;
-        }
-        if (payload.Length > 0)
-        {
-            payloads.Add(payload.ToString());
-        }
-        return payloads;
     }
 
     // ---- parameters ----

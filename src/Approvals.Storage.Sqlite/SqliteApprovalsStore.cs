@@ -304,7 +304,7 @@ public sealed partial class SqliteApprovalsStore : IApprovalsStore, IDisposable
     /// so every write is made by this process, which tells its own waiters in-process; there is no other
     /// node whose commits need announcing (and SQLite has no way to announce them).
     /// </summary>
-    public async IAsyncEnumerable<string> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<EventLogMoved> ListenAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         try
         {

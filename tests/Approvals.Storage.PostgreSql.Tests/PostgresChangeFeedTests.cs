@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Approvals.Contracts;
@@ -14,9 +13,9 @@ using Npgsql;
 namespace Approvals.Storage.PostgreSql.Tests;
 
 /// <summary>
-/// The change feed between nodes: a node (its own data source, so its own connections) hears the
-/// commits of another through LISTEN/NOTIFY, and hears nothing of writes that did not commit or of
-/// other schemas. Absence is shown by ordering, never by waiting: PostgreSQL delivers notices in
+/// The change feed between nodes: a node (its own data source, so its own connections) hears, through
+/// LISTEN/NOTIFY, one notice per batch of another node that committed events, and nothing of batches
+/// that appended none, did not commit, or belong to other schemas. Absence is shown by ordering, never by waiting: PostgreSQL delivers notices in
 /// commit order, so once a later marker write arrives, an earlier notice that was sent would have too.
 /// </summary>
 public sealed class PostgresChangeFeedTests : IAsyncLifetime
@@ -60,59 +59,62 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     }
 
     [PostgresFact]
-    public async Task ACommittedWrite_IsHeardByAnotherNode()
+    public async Task ACommittedBatchWithEvents_IsHeardByAnotherNode_AsOneNoticePerBatch()
     {
         await using var listener = await FeedListener.StartAsync(NodeB, _database);
         var a = NewApproval("apr_a");
         var b = NewApproval("apr_b");
 
-        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed], await NodeA.SaveAsync([Create(a), Create(b)], None));
-        await listener.WaitForAsync("apr_b");
-        await NodeA.SaveAsync([Update(a with { Title = "Renamed", Version = 2 }, 1)], None);
-        await listener.WaitForAsync("apr_a", occurrences: 2);
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed],
+            await NodeA.SaveAsync([Create(a, NewEvent(a, null)), Create(b, NewEvent(b, null))], None));
+        var first = await LastSeqAsync();
+        await listener.WaitForAsync(first);
+        var w = TestWorkflows.New("wf_a");
+        await NodeA.SaveAsync([TestWorkflows.Create(w, [TestWorkflows.Event(w, null)])], None);
+        var second = await LastSeqAsync();
+        await listener.WaitForAsync(second);
 
-        // One notice per batch, in commit order.
-        Assert.Equal(["apr_a", "apr_b", "apr_a"], listener.Seen);
+        // One notice per batch (not per write or per event), in commit order, each with the batch's last event.
+        Assert.Equal([new EventLogMoved(first), new EventLogMoved(second)], listener.Seen);
     }
 
     [PostgresFact]
-    public async Task AConflictingWrite_SendsNothing()
+    public async Task ABatchThatAppendsNoEvent_SendsNothing()
     {
         var a = NewApproval("apr_a");
         await NodeA.SaveAsync([Create(a)], None);
         await using var listener = await FeedListener.StartAsync(NodeB, _database);
 
-        // A batch with a conflict announces only its committed write; one of conflicts only, nothing.
-        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict],
-            await NodeA.SaveAsync([Create(NewApproval("apr_b")), Update(a with { Version = 2 }, 7)], None));
+        // Committed writes without events move no log; conflicting writes with events commit none of them.
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed],
+            await NodeA.SaveAsync([Create(NewApproval("apr_b")), Update(a with { Version = 2 }, 1)], None));
+        var stale = a with { Title = "Stale", Version = 2 };
         Assert.Equal([WriteOutcome.Conflict, WriteOutcome.Conflict],
-            await NodeA.SaveAsync([Create(a with { Title = "Duplicate" }), Update(a with { Version = 2 }, 7)], None));
-        await NodeA.SaveAsync([Create(NewApproval("apr_marker"))], None);
+            await NodeA.SaveAsync([Create(a with { Title = "Duplicate" }, NewEvent(a, null)), Update(stale, 7, NewEvent(stale, null))], None));
+        var marker = NewApproval("apr_marker");
+        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        var markerSeq = await LastSeqAsync();
 
-        await listener.WaitForAsync("apr_marker");
-        Assert.Equal(["apr_b", "apr_marker"], listener.Seen);
+        await listener.WaitForAsync(markerSeq);
+        Assert.Equal([new EventLogMoved(markerSeq)], listener.Seen);
     }
 
     [PostgresFact]
-    public async Task ACommittedWorkflowWrite_IsHeard_AndAConflictingOneIsNot()
+    public async Task ABatchWithAConflict_AnnouncesTheEventsOfItsCommittedWrites()
     {
-        var running = TestWorkflows.New("wf_running");
-        await NodeA.SaveAsync([TestWorkflows.Create(running)], None);
+        var a = NewApproval("apr_a");
+        await NodeA.SaveAsync([Create(a)], None);
         await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        var b = NewApproval("apr_b");
+        var stale = a with { Version = 2 };
 
-        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed, WriteOutcome.Conflict],
-            await NodeA.SaveAsync(
-            [
-                TestWorkflows.Create(TestWorkflows.New("wf_new")),
-                Create(NewApproval("apr_new")),
-                TestWorkflows.Update(running with { Version = 2 }, 7, null),
-            ], None));
-        await NodeA.SaveAsync([TestWorkflows.Update(running with { Status = WorkflowStatus.Completed, Version = 2 }, 1, null)], None);
+        Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict],
+            await NodeA.SaveAsync([Create(b, NewEvent(b, null)), Update(stale, 7, NewEvent(stale, null))], None));
+        var seq = await LastSeqAsync();
 
-        await listener.WaitForAsync("wf_running");
-        // The first batch's ids come in one notice, in whatever order the backend locked its rows.
-        Assert.Equal(["apr_new", "wf_new"], listener.Seen.Take(2).Order(StringComparer.Ordinal));
-        Assert.Equal(["wf_running"], listener.Seen.Skip(2));
+        await listener.WaitForAsync(seq);
+        Assert.Equal([new EventLogMoved(seq)], listener.Seen);
+        Assert.Equal(["apr_b"], (await NodeA.ReadAfterAsync(0, 10, None)).Select(e => e.SubjectId));
     }
 
     [PostgresFact]
@@ -123,17 +125,19 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
         await NodeA.SaveAsync([Create(a, requested)], None);
         await using var listener = await FeedListener.StartAsync(NodeB, _database);
 
-        // The state row goes in, then the event insert fails (its id is taken) after the notice was
-        // queued, and the whole transaction rolls back.
+        // The state row goes in, then the event insert fails (its id is taken) before the notice is
+        // queued, and the whole transaction rolls back: nothing may be announced.
         var doomed = NewApproval("apr_doomed");
         var duplicateEvent = NewEvent(doomed, null) with { Id = requested.Id };
         var error = await Assert.ThrowsAsync<PostgresException>(() => NodeA.SaveAsync([Create(doomed, duplicateEvent)], None));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
         Assert.Null(await NodeA.LoadApprovalAsync("apr_doomed", None));
-        await NodeA.SaveAsync([Create(NewApproval("apr_marker"))], None);
+        var marker = NewApproval("apr_marker");
+        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        var markerSeq = await LastSeqAsync();
 
-        await listener.WaitForAsync("apr_marker");
-        Assert.Equal(["apr_marker"], listener.Seen);
+        await listener.WaitForAsync(markerSeq);
+        Assert.Equal([new EventLogMoved(markerSeq)], listener.Seen);
     }
 
     [PostgresFact]
@@ -145,29 +149,34 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
         await using var sameSchema = await FeedListener.StartAsync(NodeB, _database);
         await using var otherSchema = await FeedListener.StartAsync(otherStore, other);
 
-        await NodeA.SaveAsync([Create(NewApproval("apr_here"))], None);
-        await sameSchema.WaitForAsync("apr_here");
-        await otherStore.SaveAsync([Create(NewApproval("apr_there"))], None);
+        var here = NewApproval("apr_here");
+        await NodeA.SaveAsync([Create(here, NewEvent(here, null))], None);
+        var hereSeq = await LastSeqAsync();
+        await sameSchema.WaitForAsync(hereSeq);
+        var there = NewApproval("apr_there");
+        await otherStore.SaveAsync([Create(there, NewEvent(there, null)), Create(NewApproval("apr_there_2"), NewEvent(NewApproval("apr_there_2"), null))], None);
+        var thereSeq = (await otherStore.ReadAfterAsync(0, 10, None))[^1].Seq;
 
-        await otherSchema.WaitForAsync("apr_there");
-        Assert.Equal(["apr_there"], otherSchema.Seen);
-        Assert.Equal(["apr_here"], sameSchema.Seen);
+        await otherSchema.WaitForAsync(thereSeq);
+        Assert.Equal([new EventLogMoved(thereSeq)], otherSchema.Seen);
+        Assert.Equal([new EventLogMoved(hereSeq)], sameSchema.Seen);
     }
 
     [PostgresFact]
-    public async Task ABatchPastThePayloadLimit_ArrivesWhole_InSeveralNotices()
+    public async Task ALargeBatch_SendsOneNotice()
     {
         await using var listener = await FeedListener.StartAsync(NodeB, _database);
-        var ids = Enumerable.Range(0, 400).Select(i => $"apr_{i:000}_{new string('x', 40)}").ToList();
-        var payloads = PostgresApprovalsStore.ChangePayloads(ids);
-        Assert.True(payloads.Count >= 3, $"expected several payloads, got {payloads.Count}");
-        Assert.All(payloads, p => Assert.True(Encoding.UTF8.GetByteCount(p) <= PostgresApprovalsStore.MaxChangePayloadBytes));
-        Assert.Equal(ids, payloads.SelectMany(p => p.Split(',')));
+        // Far more ids than the 8,000-byte notice payload could have listed: the notice carries none.
+        var approvals = Enumerable.Range(0, 400).Select(i => NewApproval($"apr_{i:000}_{new string('x', 40)}")).ToList();
 
-        await NodeA.SaveAsync([.. ids.Select(id => Create(NewApproval(id)))], None);
+        await NodeA.SaveAsync([.. approvals.Select(a => Create(a, NewEvent(a, null)))], None);
+        var seq = await LastSeqAsync();
+        var marker = NewApproval("apr_marker");
+        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        var markerSeq = await LastSeqAsync();
 
-        await listener.WaitForAsync(ids[^1]);
-        Assert.Equal(ids, listener.Seen);
+        await listener.WaitForAsync(markerSeq);
+        Assert.Equal([new EventLogMoved(seq), new EventLogMoved(markerSeq)], listener.Seen);
     }
 
     [PostgresFact]
@@ -181,10 +190,12 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
             Assert.True((bool)(await kill.ExecuteScalarAsync())!);
         }
         await WaitUntilAsync(async () => await ListeningBackendsAsync(_database) is [var pid] && pid != first, "the listener did not reconnect");
-        await NodeA.SaveAsync([Create(NewApproval("apr_after"))], None);
+        var after = NewApproval("apr_after");
+        await NodeA.SaveAsync([Create(after, NewEvent(after, null))], None);
+        var seq = await LastSeqAsync();
 
-        await listener.WaitForAsync("apr_after");
-        Assert.Equal(["apr_after"], listener.Seen);
+        await listener.WaitForAsync(seq);
+        Assert.Equal([new EventLogMoved(seq)], listener.Seen);
     }
 
     // ---- helpers ----
@@ -212,7 +223,10 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
 
     private static ApprovalWrite Create(ApprovalState state, params EventRecord[] events) => new(state, 0, events, null);
 
-    private static ApprovalWrite Update(ApprovalState state, long expectedVersion) => new(state, expectedVersion, [], null);
+    private static ApprovalWrite Update(ApprovalState state, long expectedVersion, params EventRecord[] events) => new(state, expectedVersion, events, null);
+
+    /// <summary>The sequence number of the last event in the log (as node A reads it).</summary>
+    private async Task<long> LastSeqAsync() => (await NodeA.ReadAfterAsync(0, 10_000, None))[^1].Seq;
 
     /// <summary>The backends LISTENing on the change channel of <paramref name="database"/>'s schema, idle (so the LISTEN is in force).</summary>
     private static async Task<List<int>> ListeningBackendsAsync(PostgresDatabase database)
@@ -245,16 +259,16 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     private sealed class FeedListener : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
-        private readonly Channel<string> _received = Channel.CreateUnbounded<string>();
+        private readonly Channel<EventLogMoved> _received = Channel.CreateUnbounded<EventLogMoved>();
         private readonly Task _reading;
 
         private FeedListener(IChangeFeed feed) => _reading = Task.Run(async () =>
         {
             try
             {
-                await foreach (var id in feed.ListenAsync(_stop.Token))
+                await foreach (var notice in feed.ListenAsync(_stop.Token))
                 {
-                    _received.Writer.TryWrite(id);
+                    _received.Writer.TryWrite(notice);
                 }
                 _received.Writer.TryComplete();
             }
@@ -265,7 +279,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
         });
 
         /// <summary>What the feed yielded so far, in order, as read by <see cref="WaitForAsync"/>.</summary>
-        public List<string> Seen { get; } = [];
+        public List<EventLogMoved> Seen { get; } = [];
 
         /// <summary>Starts listening and returns once the LISTEN is in force (so no later commit can be missed).</summary>
         public static async Task<FeedListener> StartAsync(IChangeFeed feed, PostgresDatabase database)
@@ -276,11 +290,11 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
             return listener;
         }
 
-        /// <summary>Reads until <paramref name="id"/> was yielded <paramref name="occurrences"/> times, within the deadline.</summary>
-        public async Task WaitForAsync(string id, int occurrences = 1)
+        /// <summary>Reads until the notice of the batch whose last event is <paramref name="upTo"/> was yielded, within the deadline.</summary>
+        public async Task WaitForAsync(long upTo)
         {
             using var deadline = new CancellationTokenSource(Deadline);
-            while (Seen.Count(s => s == id) < occurrences)
+            while (!Seen.Contains(new EventLogMoved(upTo)))
             {
                 try
                 {
@@ -288,7 +302,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
                 }
                 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
                 {
-                    Assert.Fail($"{id} was not heard within {Deadline.TotalSeconds} s; heard [{string.Join(", ", Seen)}]");
+                    Assert.Fail($"no notice up to {upTo} within {Deadline.TotalSeconds} s; heard [{string.Join(", ", Seen.Select(n => n.UpTo))}]");
                 }
             }
         }

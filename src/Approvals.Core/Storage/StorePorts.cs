@@ -71,18 +71,28 @@ public interface IApprovalQueries
 }
 
 /// <summary>
-/// Tells this node which actors other nodes changed, so waiters (long-polls, live views) wake at
-/// once instead of polling. A hint: receivers re-read storage. Delivery is at-most-once; a
-/// reconnect may miss notices, which the caller covers with a slow fallback re-read.
+/// Tells this node that the event log moved on another node, so its live readers of the log (SSE
+/// streams, webhook fan-out) read it at once instead of on their fallback interval. A hint only:
+/// receivers re-read the log from their own position and never trust a notice for content. Delivery is
+/// at-most-once (a reconnect may miss notices), which the readers' slow fallback re-read covers; notices
+/// of several commits may arrive as one or in bursts.
 /// </summary>
 public interface IChangeFeed
 {
     /// <summary>
-    /// Yields the ids of actors whose writes committed (on any node), until cancelled. On a
-    /// single-node backend it may never yield: in-process notice covers that case.
+    /// Yields a notice for each committed batch that appended events (on any node), until cancelled.
+    /// Batches that appended nothing (or committed nothing) send none. On a single-node backend it may
+    /// never yield: the grain storage pulses the in-process signal after its own commits.
     /// </summary>
-    IAsyncEnumerable<string> ListenAsync(CancellationToken cancellationToken);
+    IAsyncEnumerable<EventLogMoved> ListenAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A change-feed notice: a batch committed events, the last of them with sequence number <paramref name="UpTo"/>.</summary>
+/// <param name="UpTo">
+/// The highest sequence number the announcing batch appended. Informational (logs, tests): a reader still
+/// reads after its own position, as the log may hold more by the time it reads.
+/// </param>
+public readonly record struct EventLogMoved(long UpTo);
 
 /// <summary>The read side behind the workflow list.</summary>
 public interface IWorkflowQueries

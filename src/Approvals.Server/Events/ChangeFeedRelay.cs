@@ -4,7 +4,7 @@ using Approvals.Core.Events;
 namespace Approvals.Server.Events;
 
 /// <summary>
-/// Relays the storage change feed (commits made on other nodes; PostgreSQL's LISTEN/NOTIFY) to this
+/// Relays the storage change feed (event appends committed on other nodes; PostgreSQL's LISTEN/NOTIFY) to this
 /// node's live readers of the event log (SSE streams, webhook fan-out), so they read the log at once
 /// instead of on their fallback interval. Commits on this node pulse the signal themselves.
 /// </summary>

@@ -916,12 +916,12 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource();
         var listening = Task.Run(async () =>
         {
-            var ids = new List<string>();
-            await foreach (var id in Store.ListenAsync(cancel.Token))
+            var notices = new List<EventLogMoved>();
+            await foreach (var notice in Store.ListenAsync(cancel.Token))
             {
-                ids.Add(id);
+                notices.Add(notice);
             }
-            return ids;
+            return notices;
         });
 
         await cancel.CancelAsync();
@@ -936,9 +936,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource();
         await cancel.CancelAsync();
 
-        await using var ids = Store.ListenAsync(cancel.Token).GetAsyncEnumerator();
+        await using var notices = Store.ListenAsync(cancel.Token).GetAsyncEnumerator();
 
-        Assert.False(await ids.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(await notices.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     // ---- schema and health ----
