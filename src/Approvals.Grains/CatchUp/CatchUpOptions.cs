@@ -11,6 +11,16 @@ public sealed class CatchUpOptions
     /// </summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// Whether every surviving silo drives the overdue deadlines again when the cluster declares a silo
+    /// dead: a reminder tick due while the dead silo still owned it, or before a survivor took its share of
+    /// the ring over, is skipped by Orleans, not fired late.
+    /// </summary>
+    public bool AfterSiloFailure { get; set; } = true;
+
+    /// <summary>How long after a silo is declared dead the survivors drive what passed (time for their reminder services to take its reminders over).</summary>
+    public TimeSpan AfterSiloFailureDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How many due rows one query reads (1 to 10,000).</summary>
     public int PageSize { get; set; } = 500;
 

@@ -12,6 +12,7 @@ internal static class CatchUpRegistration
         var options = services.AddOptions<CatchUpOptions>()
             .Validate(o => o.PageSize is >= 1 and <= 10_000, $"{CatchUpOptions.Section}:PageSize must be between 1 and 10000.")
             .Validate(o => o.MaxConcurrency is >= 1 and <= 1_024, $"{CatchUpOptions.Section}:MaxConcurrency must be between 1 and 1024.")
+            .Validate(o => o.AfterSiloFailureDelay >= TimeSpan.Zero, $"{CatchUpOptions.Section}:AfterSiloFailureDelay must not be negative.")
             .ValidateOnStart();
         if (configuration is not null)
         {

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Approvals.Grains.CatchUp;
 
 /// <summary>
-/// Drives, once per silo start, every deadline that passed while no silo could fire it: pending approvals
+/// Drives, when a silo starts and again on every survivor when a silo is declared dead, every deadline
+/// that passed while no silo could fire it: pending approvals
 /// past their deadline (<see cref="IApprovalGrain.ApplyDeadlineAsync"/>) and workflow runs with a delay or
 /// task timeout that ended or an effect owed (<see cref="IWorkflowGrain.ApplyDueAsync"/>). Orleans skips a
 /// reminder's first tick that is already past, so without this they would wait up to a reminder period.
@@ -22,12 +23,14 @@ namespace Approvals.Grains.CatchUp;
 internal sealed class DeadlineCatchUp(
     IDueWorkStore store,
     IGrainFactory grains,
+    IClusterMembershipService membership,
     TimeProvider clock,
     IOptions<CatchUpOptions> options,
     ILogger<DeadlineCatchUp> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _run = Task.CompletedTask;
+    private Task _watch = Task.CompletedTask;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(DeadlineCatchUp), ServiceLifecycleStage.Active, StartAsync, StopAsync);
@@ -40,7 +43,11 @@ internal sealed class DeadlineCatchUp(
             return Task.CompletedTask;
         }
         // Not awaited: the silo finishes starting (and takes requests) while the backlog is driven.
-        _run = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        _run = Task.Run(() => RunAsync("Start-up catch-up", _stopping.Token), CancellationToken.None);
+        if (options.Value.AfterSiloFailure)
+        {
+            _watch = Task.Run(() => WatchForFailuresAsync(_stopping.Token), CancellationToken.None);
+        }
         return Task.CompletedTask;
     }
 
@@ -50,7 +57,7 @@ internal sealed class DeadlineCatchUp(
         try
         {
             // Calls already made finish (or time out) on their own; the silo's stop does not wait longer than it allows.
-            await _run.WaitAsync(cancellationToken);
+            await Task.WhenAll(_run, _watch).WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -60,7 +67,39 @@ internal sealed class DeadlineCatchUp(
 
     public void Dispose() => _stopping.Dispose();
 
-    internal async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Follows the cluster's membership and, each time a silo is declared dead, drives what is overdue once
+    /// the survivors have had <see cref="CatchUpOptions.AfterSiloFailureDelay"/> (real time: plumbing, not a
+    /// deadline) to take its reminders over.
+    /// </summary>
+    private async Task WatchForFailuresAsync(CancellationToken cancellationToken)
+    {
+        var dead = new HashSet<SiloAddress>(membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead).Select(m => m.SiloAddress));
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+            {
+                var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).Select(m => m.SiloAddress).ToList();
+                if (newlyDead.Count == 0)
+                {
+                    continue;
+                }
+                await Task.Delay(options.Value.AfterSiloFailureDelay, cancellationToken);
+                await _run.WaitAsync(cancellationToken);
+                await RunAsync($"Catch-up after the failure of {string.Join(", ", newlyDead)}", cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The silo stops.
+        }
+        catch (Exception error)
+        {
+            logger.LogError(error, "Following the cluster's membership failed: a silo's failure no longer triggers a catch-up; reminders carry on.");
+        }
+    }
+
+    internal async Task RunAsync(string run, CancellationToken cancellationToken)
     {
         // One instant for the whole run: what falls due after it is the reminders' and timers' job, on a running silo.
         var now = clock.GetUtcNow();
@@ -78,21 +117,21 @@ internal sealed class DeadlineCatchUp(
                 item => grains.GetGrain<IWorkflowGrain>(GrainKeys.Workflow(item.TenantId, item.Id)).ApplyDueAsync(),
                 "workflow run", workflows, cancellationToken);
             logger.LogInformation(
-                "Start-up catch-up drove {Approvals} overdue approvals and {Workflows} due workflow runs in {ElapsedMs:0} ms ({Failed} failed, left to their reminders).",
-                approvals.Driven, workflows.Driven, Stopwatch.GetElapsedTime(started).TotalMilliseconds, approvals.Failed + workflows.Failed);
+                "{Run} drove {Approvals} overdue approvals and {Workflows} due workflow runs in {ElapsedMs:0} ms ({Failed} failed, left to their reminders).",
+                run, approvals.Driven, workflows.Driven, Stopwatch.GetElapsedTime(started).TotalMilliseconds, approvals.Failed + workflows.Failed);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             logger.LogInformation(
-                "Start-up catch-up stopped with the silo after {Approvals} approvals and {Workflows} workflow runs; reminders carry the rest.",
-                approvals.Driven, workflows.Driven);
+                "{Run} stopped with the silo after {Approvals} approvals and {Workflows} workflow runs; reminders carry the rest.",
+                run, approvals.Driven, workflows.Driven);
         }
         catch (Exception error)
         {
             // The store failed (the calls' own failures are counted, not thrown): reminders remain the backstop.
             logger.LogError(error,
-                "Start-up catch-up failed after {Approvals} approvals and {Workflows} workflow runs in {ElapsedMs:0} ms; reminders carry the rest, a reminder period late.",
-                approvals.Driven, workflows.Driven, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                "{Run} failed after {Approvals} approvals and {Workflows} workflow runs in {ElapsedMs:0} ms; reminders carry the rest, a reminder period late.",
+                run, approvals.Driven, workflows.Driven, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -114,7 +153,7 @@ internal sealed class DeadlineCatchUp(
                 if (tally.Fail() == 1)
                 {
                     // The first only: a store or cluster in trouble would fail them all alike.
-                    logger.LogWarning(error, "Start-up catch-up could not drive {What} {Tenant}/{Id}; its reminder will.", what, item.TenantId, item.Id);
+                    logger.LogWarning(error, "The catch-up could not drive {What} {Tenant}/{Id}; its reminder will.", what, item.TenantId, item.Id);
                 }
             }
         });

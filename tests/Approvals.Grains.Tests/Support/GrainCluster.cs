@@ -38,6 +38,9 @@ public abstract class GrainCluster : IAsyncLifetime
     /// <summary>How many silos the cluster starts with.</summary>
     protected virtual short SiloCount => 1;
 
+    /// <summary>Whether survivors run the catch-up when a silo is declared dead (on by default, as on a node).</summary>
+    protected virtual bool CatchUpAfterSiloFailure => true;
+
     protected abstract Task<IApprovalsStore> OpenStoreAsync();
 
     protected abstract Task RemoveStoreAsync();
@@ -90,6 +93,7 @@ public abstract class GrainCluster : IAsyncLifetime
             {
                 o.PageSize = 2;
                 o.MaxConcurrency = 2;
+                o.AfterSiloFailure = CatchUpAfterSiloFailure;
             });
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddApprovalsContracts()));
