@@ -79,7 +79,11 @@ internal sealed class DeadlineCatchUp(
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
             {
-                var newlyDead = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress)).Select(m => m.SiloAddress).ToList();
+                var newlyDead = snapshot.Members.Values
+                    .Where(m => m.Status == SiloStatus.Dead && !dead.Contains(m.SiloAddress))
+                    .Select(m => m.SiloAddress)
+                    .ToList();
+                dead.UnionWith(newlyDead);
                 if (newlyDead.Count == 0)
                 {
                     continue;

@@ -2,16 +2,15 @@ using Approvals.Server.Configuration;
 
 namespace Approvals.Server.Storage;
 
-/// <summary>The storage choice's options; the backend itself is registered on the silo (<c>ClusterSetup</c>).</summary>
+/// <summary>
+/// The storage choice as options (the signing key reads it). The choice itself is checked, and the backend
+/// registered, where the silo is built (<c>ClusterSetup</c>), which refuses a bad provider before anything starts.
+/// </summary>
 public static class StorageSetup
 {
     public static IServiceCollection AddApprovalsStorageOptions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section))
-            .Validate(o => o.IsSqlite || o.IsPostgres, "Approvals:Storage:Provider must be 'sqlite' or 'postgres'.")
-            .Validate(o => !o.IsPostgres || !string.IsNullOrWhiteSpace(o.ConnectionString),
-                "Approvals:Storage:ConnectionString is required when Approvals:Storage:Provider is 'postgres'.")
-            .ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section));
         return services;
     }
 }
