@@ -15,11 +15,15 @@ public static class RestThroughput
 
         var body = ApprovalsClient.CreateBody("Benchmark request", "PT1H");
         var ids = new string[run.Count];
+        var cpuBefore = server.ProcessorTime();
         var created = await Load.RunAsync(run.Count, Load.Clients,
             async (i, ct) => ids[i] = await client.CreateAsync(tokens.Requester, body, ct), cancellation);
+        var cpuCreating = server.ProcessorTime() - cpuBefore;
         Console.WriteLine(created.Describe("create"));
+        cpuBefore = server.ProcessorTime();
         var approved = await Load.RunAsync(run.Count, Load.Clients,
             (i, ct) => client.ApproveAsync(tokens.Reviewer(i), ids[i], ct), cancellation);
+        var cpuApproving = server.ProcessorTime() - cpuBefore;
         Console.WriteLine(approved.Describe("approve"));
 
         // Each 200 should be a decision the server kept: its own count must agree.
@@ -36,6 +40,9 @@ public static class RestThroughput
             new Figure("create p99", created.LatencyMs(99), "ms", Better.Lower, "N1"),
             new Figure("approve p50", approved.LatencyMs(50), "ms", Better.Lower, "N1"),
             new Figure("approve p99", approved.LatencyMs(99), "ms", Better.Lower, "N1"),
+            // The server process only (on PostgreSQL the database's own processes are not counted).
+            new Figure("server CPU per create", cpuCreating.TotalMicroseconds / run.Count, "µs", Better.Lower),
+            new Figure("server CPU per approve", cpuApproving.TotalMicroseconds / run.Count, "µs", Better.Lower),
         ];
     });
 }

@@ -224,6 +224,20 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The most resident memory so far (VmHWM) in bytes.</summary>
     public long PeakResidentBytes() => ReadStatus("VmHWM:");
 
+    /// <summary>
+    /// The processor time the server has used so far (user and system, all threads). On a shared machine a
+    /// rate moves with whatever else runs; the processor time one request costs moves much less.
+    /// </summary>
+    public TimeSpan ProcessorTime()
+    {
+        _process.Refresh();
+        if (_process.HasExited)
+        {
+            throw Failure($"The server exited with code {_process.ExitCode}.");
+        }
+        return _process.TotalProcessorTime;
+    }
+
     private long ReadStatus(string field)
     {
         if (_process.HasExited)
