@@ -5,18 +5,27 @@ using Npgsql;
 
 namespace Approvals.Bench;
 
-/// <summary>A fresh, empty database of one backend for one benchmark run.</summary>
+/// <summary>A fresh, empty database of one backend for one benchmark run, with the store ports the benchmarks time.</summary>
 public sealed class BenchTarget : IAsyncDisposable
 {
     private readonly Func<ValueTask> _cleanup;
 
-    private BenchTarget(IApprovalsStore store, Func<ValueTask> cleanup)
+    private BenchTarget(IStoreDatabase database, IStateStore state, IApprovalQueries approvalQueries, IEventLog events, Func<ValueTask> cleanup)
     {
-        Store = store;
+        Database = database;
+        State = state;
+        ApprovalQueries = approvalQueries;
+        Events = events;
         _cleanup = cleanup;
     }
 
-    public IApprovalsStore Store { get; }
+    public IStoreDatabase Database { get; }
+
+    public IStateStore State { get; }
+
+    public IApprovalQueries ApprovalQueries { get; }
+
+    public IEventLog Events { get; }
 
     public static async Task<BenchTarget> OpenAsync(string backend)
     {
@@ -24,10 +33,9 @@ public sealed class BenchTarget : IAsyncDisposable
         if (backend == "sqlite")
         {
             var folder = Directory.CreateTempSubdirectory("approvals-bench-").FullName;
-            var store = new SqliteApprovalsStore($"Data Source={Path.Combine(folder, "bench.db")}");
-            target = new BenchTarget(store, () =>
+            var database = new SqliteStoreDatabase($"Data Source={Path.Combine(folder, "bench.db")}");
+            target = new BenchTarget(database, new SqliteStateStore(database), new SqliteApprovalQueries(database), new SqliteEventLog(database), () =>
             {
-                store.Dispose();
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                 Directory.Delete(folder, recursive: true);
                 return ValueTask.CompletedTask;
@@ -43,15 +51,16 @@ public sealed class BenchTarget : IAsyncDisposable
             {
                 await admin.CreateCommand($"CREATE SCHEMA {schema};").ExecuteNonQueryAsync();
             }
-            var dataSource = PostgresApprovalsStore.CreateDataSource(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString);
-            target = new BenchTarget(new PostgresApprovalsStore(dataSource), async () =>
+            var dataSource = PostgresStoreDatabase.CreateDataSource(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString);
+            var database = new PostgresStoreDatabase(dataSource);
+            target = new BenchTarget(database, new PostgresStateStore(database), new PostgresApprovalQueries(database), new PostgresEventLog(database), async () =>
             {
                 await dataSource.DisposeAsync();
                 await using var admin = NpgsqlDataSource.Create(connectionString);
                 await admin.CreateCommand($"DROP SCHEMA {schema} CASCADE;").ExecuteNonQueryAsync();
             });
         }
-        await target.Store.MigrateAsync(CancellationToken.None);
+        await target.Database.MigrateAsync(CancellationToken.None);
         return target;
     }
 

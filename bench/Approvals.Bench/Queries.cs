@@ -18,34 +18,35 @@ public static class Queries
 
     public static async Task RunAsync(BenchTarget target, int count)
     {
-        var store = target.Store;
+        var queries = target.ApprovalQueries;
+        var events = target.Events;
         var now = ApprovalValidation.Truncate(DateTimeOffset.UtcNow);
         var sw = Stopwatch.StartNew();
-        await SeedAsync(store, count, now);
+        await SeedAsync(target.State, count, now);
         Console.WriteLine($"seeded {count:N0} approvals in {sw.Elapsed.TotalSeconds:0.0} s ({count / sw.Elapsed.TotalSeconds:N0} /s)");
 
-        await TimeAsync("list newest, limit 20", () => store.ListAsync(new ApprovalQuery(Tenant), default));
-        await TimeAsync("list status=pending", () => store.ListAsync(new ApprovalQuery(Tenant) { Status = ApprovalStatus.Pending }, default));
-        await TimeAsync("list risk_level=critical", () => store.ListAsync(new ApprovalQuery(Tenant) { RiskLevel = RiskLevel.Critical }, default));
-        await TimeAsync("list agent_id", () => store.ListAsync(new ApprovalQuery(Tenant) { AgentId = "agt_7" }, default));
-        await TimeAsync("list requested_by", () => store.ListAsync(new ApprovalQuery(Tenant) { RequestedBy = "user_42" }, default));
-        await TimeAsync("list status+created_before", () => store.ListAsync(new ApprovalQuery(Tenant)
+        await TimeAsync("list newest, limit 20", () => queries.ListAsync(new ApprovalQuery(Tenant), default));
+        await TimeAsync("list status=pending", () => queries.ListAsync(new ApprovalQuery(Tenant) { Status = ApprovalStatus.Pending }, default));
+        await TimeAsync("list risk_level=critical", () => queries.ListAsync(new ApprovalQuery(Tenant) { RiskLevel = RiskLevel.Critical }, default));
+        await TimeAsync("list agent_id", () => queries.ListAsync(new ApprovalQuery(Tenant) { AgentId = "agt_7" }, default));
+        await TimeAsync("list requested_by", () => queries.ListAsync(new ApprovalQuery(Tenant) { RequestedBy = "user_42" }, default));
+        await TimeAsync("list status+created_before", () => queries.ListAsync(new ApprovalQuery(Tenant)
         {
             Status = ApprovalStatus.Approved, CreatedBefore = now.AddSeconds(-count / 2.0),
         }, default));
-        var page = await store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100 }, default);
+        var page = await queries.ListAsync(new ApprovalQuery(Tenant) { Limit = 100 }, default);
         for (var i = 0; i < 50 && page.Next is not null; i++)
         {
-            page = await store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default);
+            page = await queries.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default);
         }
-        await TimeAsync("list page 51 (cursor)", () => store.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default));
-        await TimeAsync("count status=pending", () => store.CountAsync(Tenant, ApprovalStatus.Pending, default));
-        await TimeAsync("count by status", () => store.CountByStatusAsync(Tenant, default));
-        await TimeAsync("events after mid seq", () => store.ReadAfterAsync(count / 2, 500, default));
-        await TimeAsync("events of one subject", () => store.ReadSubjectAsync(page.Items[0].Id, default));
+        await TimeAsync("list page 51 (cursor)", () => queries.ListAsync(new ApprovalQuery(Tenant) { Limit = 100, After = page.Next }, default));
+        await TimeAsync("count status=pending", () => queries.CountAsync(Tenant, ApprovalStatus.Pending, default));
+        await TimeAsync("count by status", () => queries.CountByStatusAsync(Tenant, default));
+        await TimeAsync("events after mid seq", () => events.ReadAfterAsync(count / 2, 500, default));
+        await TimeAsync("events of one subject", () => events.ReadSubjectAsync(page.Items[0].Id, default));
     }
 
-    private static Task SeedAsync(IApprovalsStore store, int count, DateTimeOffset now) =>
+    private static Task SeedAsync(IStateStore store, int count, DateTimeOffset now) =>
         // Oldest first, one second apart, ending now; a quarter still pending (due in a year).
         SeedAsync(store, count,
             i => (now.AddSeconds(i - count),
@@ -63,7 +64,7 @@ public static class Queries
     /// Writes approvals straight through the store, 1,000 per transaction, as a grain would write them
     /// (state and first event): much faster than going through grains.
     /// </summary>
-    private static async Task SeedAsync(IApprovalsStore store, int count,
+    private static async Task SeedAsync(IStateStore store, int count,
         Func<int, (DateTimeOffset CreatedAt, CreateApprovalRequest Request, Principal By)> make,
         Func<int, ApprovalState, ApprovalState> adjust)
     {

@@ -7,7 +7,7 @@ namespace Approvals.Storage.PostgreSql;
 /// The net change of one batch to the per-tenant status counters, applied as one statement.
 /// </summary>
 /// <remarks>
-/// Counters are kept by <see cref="PostgresApprovalsStore.SaveAsync"/> rather than by a trigger: a trigger
+/// Counters are kept by <see cref="PostgresStateStore.SaveAsync"/> rather than by a trigger: a trigger
 /// would lock counter rows statement by statement in the order of approval ids, and two batches
 /// touching two tenants in opposite orders would deadlock. One sorted statement per batch cannot.
 /// </remarks>

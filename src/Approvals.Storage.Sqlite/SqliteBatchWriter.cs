@@ -119,7 +119,7 @@ internal sealed class SqliteBatchWriter(SqliteConnection connection, SqliteTrans
             ("$id", s.Id), ("$status", WorkflowStateMachine.Wire(s.Status)), ("$name", s.Name),
             ("$updated_at", Micros.From(s.UpdatedAt)), ("$version", s.Version), ("$chain_head", write.ChainHead),
             ("$state", WorkflowStateJson.Serialize(s)),
-            // What the start-up catch-up finds the run by (see SqliteApprovalsStore.DueWork.cs).
+            // What the start-up catch-up finds the run by (see SqliteDueWorkStore).
             ("$due_at", DueWork.WorkflowDueAt(s) is { } due ? Micros.From(due) : null),
         ];
         return write.ExpectedVersion == 0

@@ -5,7 +5,8 @@ namespace Approvals.Storage.Sqlite;
 
 /// <summary>
 /// What every user of one database file shares in this process: the normalised connection string and
-/// the file's write gate. The store and the reminder table are separate objects over the same file.
+/// the file's write gate. The store ports (through <see cref="SqliteStoreDatabase"/>) and the reminder table
+/// are separate objects over the same file.
 /// </summary>
 internal static class SqliteDatabaseFile
 {

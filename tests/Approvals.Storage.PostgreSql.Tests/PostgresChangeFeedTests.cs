@@ -28,10 +28,10 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     private NpgsqlDataSource _nodeBDataSource = null!;
 
     /// <summary>Node A, which writes.</summary>
-    private PostgresApprovalsStore NodeA { get; set; } = null!;
+    private StoreSet NodeA { get; set; } = null!;
 
     /// <summary>Node B, which listens: the same schema through a data source of its own.</summary>
-    private PostgresApprovalsStore NodeB { get; set; } = null!;
+    private StoreSet NodeB { get; set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -40,10 +40,10 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
             return;
         }
         _database = await PostgresDatabase.CreateAsync();
-        NodeA = new PostgresApprovalsStore(_database.DataSource);
-        await NodeA.MigrateAsync(None);
-        _nodeBDataSource = PostgresApprovalsStore.CreateDataSource(_database.ConnectionString);
-        NodeB = new PostgresApprovalsStore(_nodeBDataSource);
+        NodeA = StoreSet.Postgres(_database.DataSource);
+        await NodeA.Database.MigrateAsync(None);
+        _nodeBDataSource = PostgresStoreDatabase.CreateDataSource(_database.ConnectionString);
+        NodeB = StoreSet.Postgres(_nodeBDataSource);
     }
 
     public async Task DisposeAsync()
@@ -61,16 +61,16 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     [PostgresFact]
     public async Task ACommittedBatchWithEvents_IsHeardByAnotherNode_AsOneNoticePerBatch()
     {
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
         var a = NewApproval("apr_a");
         var b = NewApproval("apr_b");
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed],
-            await NodeA.SaveAsync([Create(a, NewEvent(a, null)), Create(b, NewEvent(b, null))], None));
+            await NodeA.State.SaveAsync([Create(a, NewEvent(a, null)), Create(b, NewEvent(b, null))], None));
         var first = await LastSeqAsync();
         await listener.WaitForAsync(first);
         var w = TestWorkflows.New("wf_a");
-        await NodeA.SaveAsync([TestWorkflows.Create(w, [TestWorkflows.Event(w, null)])], None);
+        await NodeA.State.SaveAsync([TestWorkflows.Create(w, [TestWorkflows.Event(w, null)])], None);
         var second = await LastSeqAsync();
         await listener.WaitForAsync(second);
 
@@ -82,17 +82,17 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     public async Task ABatchThatAppendsNoEvent_SendsNothing()
     {
         var a = NewApproval("apr_a");
-        await NodeA.SaveAsync([Create(a)], None);
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await NodeA.State.SaveAsync([Create(a)], None);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
 
         // Committed writes without events move no log; conflicting writes with events commit none of them.
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed],
-            await NodeA.SaveAsync([Create(NewApproval("apr_b")), Update(a with { Version = 2 }, 1)], None));
+            await NodeA.State.SaveAsync([Create(NewApproval("apr_b")), Update(a with { Version = 2 }, 1)], None));
         var stale = a with { Title = "Stale", Version = 2 };
         Assert.Equal([WriteOutcome.Conflict, WriteOutcome.Conflict],
-            await NodeA.SaveAsync([Create(a with { Title = "Duplicate" }, NewEvent(a, null)), Update(stale, 7, NewEvent(stale, null))], None));
+            await NodeA.State.SaveAsync([Create(a with { Title = "Duplicate" }, NewEvent(a, null)), Update(stale, 7, NewEvent(stale, null))], None));
         var marker = NewApproval("apr_marker");
-        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        await NodeA.State.SaveAsync([Create(marker, NewEvent(marker, null))], None);
         var markerSeq = await LastSeqAsync();
 
         await listener.WaitForAsync(markerSeq);
@@ -103,18 +103,18 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     public async Task ABatchWithAConflict_AnnouncesTheEventsOfItsCommittedWrites()
     {
         var a = NewApproval("apr_a");
-        await NodeA.SaveAsync([Create(a)], None);
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await NodeA.State.SaveAsync([Create(a)], None);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
         var b = NewApproval("apr_b");
         var stale = a with { Version = 2 };
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict],
-            await NodeA.SaveAsync([Create(b, NewEvent(b, null)), Update(stale, 7, NewEvent(stale, null))], None));
+            await NodeA.State.SaveAsync([Create(b, NewEvent(b, null)), Update(stale, 7, NewEvent(stale, null))], None));
         var seq = await LastSeqAsync();
 
         await listener.WaitForAsync(seq);
         Assert.Equal([new EventLogMoved(seq)], listener.Seen);
-        Assert.Equal(["apr_b"], (await NodeA.ReadAfterAsync(0, 10, None)).Select(e => e.SubjectId));
+        Assert.Equal(["apr_b"], (await NodeA.Events.ReadAfterAsync(0, 10, None)).Select(e => e.SubjectId));
     }
 
     [PostgresFact]
@@ -122,18 +122,18 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     {
         var a = NewApproval("apr_a");
         var requested = NewEvent(a, null);
-        await NodeA.SaveAsync([Create(a, requested)], None);
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await NodeA.State.SaveAsync([Create(a, requested)], None);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
 
         // The state row goes in, then the event insert fails (its id is taken) before the notice is
         // queued, and the whole transaction rolls back: nothing may be announced.
         var doomed = NewApproval("apr_doomed");
         var duplicateEvent = NewEvent(doomed, null) with { Id = requested.Id };
-        var error = await Assert.ThrowsAsync<PostgresException>(() => NodeA.SaveAsync([Create(doomed, duplicateEvent)], None));
+        var error = await Assert.ThrowsAsync<PostgresException>(() => NodeA.State.SaveAsync([Create(doomed, duplicateEvent)], None));
         Assert.Equal(PostgresErrorCodes.UniqueViolation, error.SqlState);
-        Assert.Null(await NodeA.LoadApprovalAsync("apr_doomed", None));
+        Assert.Null(await NodeA.State.LoadApprovalAsync("apr_doomed", None));
         var marker = NewApproval("apr_marker");
-        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        await NodeA.State.SaveAsync([Create(marker, NewEvent(marker, null))], None);
         var markerSeq = await LastSeqAsync();
 
         await listener.WaitForAsync(markerSeq);
@@ -144,18 +144,18 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     public async Task AnotherSchemasListener_HearsNothing()
     {
         await using var other = await PostgresDatabase.CreateAsync();
-        var otherStore = new PostgresApprovalsStore(other.DataSource);
-        await otherStore.MigrateAsync(None);
-        await using var sameSchema = await FeedListener.StartAsync(NodeB, _database);
-        await using var otherSchema = await FeedListener.StartAsync(otherStore, other);
+        var otherNode = StoreSet.Postgres(other.DataSource);
+        await otherNode.Database.MigrateAsync(None);
+        await using var sameSchema = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
+        await using var otherSchema = await FeedListener.StartAsync(otherNode.ChangeFeed, other);
 
         var here = NewApproval("apr_here");
-        await NodeA.SaveAsync([Create(here, NewEvent(here, null))], None);
+        await NodeA.State.SaveAsync([Create(here, NewEvent(here, null))], None);
         var hereSeq = await LastSeqAsync();
         await sameSchema.WaitForAsync(hereSeq);
         var there = NewApproval("apr_there");
-        await otherStore.SaveAsync([Create(there, NewEvent(there, null)), Create(NewApproval("apr_there_2"), NewEvent(NewApproval("apr_there_2"), null))], None);
-        var thereSeq = (await otherStore.ReadAfterAsync(0, 10, None))[^1].Seq;
+        await otherNode.State.SaveAsync([Create(there, NewEvent(there, null)), Create(NewApproval("apr_there_2"), NewEvent(NewApproval("apr_there_2"), null))], None);
+        var thereSeq = (await otherNode.Events.ReadAfterAsync(0, 10, None))[^1].Seq;
 
         await otherSchema.WaitForAsync(thereSeq);
         Assert.Equal([new EventLogMoved(thereSeq)], otherSchema.Seen);
@@ -165,14 +165,14 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     [PostgresFact]
     public async Task ALargeBatch_SendsOneNotice()
     {
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
         // Far more ids than the 8,000-byte notice payload could have listed: the notice carries none.
         var approvals = Enumerable.Range(0, 400).Select(i => NewApproval($"apr_{i:000}_{new string('x', 40)}")).ToList();
 
-        await NodeA.SaveAsync([.. approvals.Select(a => Create(a, NewEvent(a, null)))], None);
+        await NodeA.State.SaveAsync([.. approvals.Select(a => Create(a, NewEvent(a, null)))], None);
         var seq = await LastSeqAsync();
         var marker = NewApproval("apr_marker");
-        await NodeA.SaveAsync([Create(marker, NewEvent(marker, null))], None);
+        await NodeA.State.SaveAsync([Create(marker, NewEvent(marker, null))], None);
         var markerSeq = await LastSeqAsync();
 
         await listener.WaitForAsync(markerSeq);
@@ -182,7 +182,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     [PostgresFact]
     public async Task AfterTheListenConnectionBreaks_ItReconnects_AndKeepsYielding()
     {
-        await using var listener = await FeedListener.StartAsync(NodeB, _database);
+        await using var listener = await FeedListener.StartAsync(NodeB.ChangeFeed, _database);
         var first = Assert.Single(await ListeningBackendsAsync(_database));
 
         await using (var kill = _database.DataSource.CreateCommand($"SELECT pg_terminate_backend({first});"))
@@ -191,7 +191,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
         }
         await WaitUntilAsync(async () => await ListeningBackendsAsync(_database) is [var pid] && pid != first, "the listener did not reconnect");
         var after = NewApproval("apr_after");
-        await NodeA.SaveAsync([Create(after, NewEvent(after, null))], None);
+        await NodeA.State.SaveAsync([Create(after, NewEvent(after, null))], None);
         var seq = await LastSeqAsync();
 
         await listener.WaitForAsync(seq);
@@ -226,7 +226,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
     private static ApprovalWrite Update(ApprovalState state, long expectedVersion, params EventRecord[] events) => new(state, expectedVersion, events, null);
 
     /// <summary>The sequence number of the last event in the log (as node A reads it).</summary>
-    private async Task<long> LastSeqAsync() => (await NodeA.ReadAfterAsync(0, 10_000, None))[^1].Seq;
+    private async Task<long> LastSeqAsync() => (await NodeA.Events.ReadAfterAsync(0, 10_000, None))[^1].Seq;
 
     /// <summary>The backends LISTENing on the change channel of <paramref name="database"/>'s schema, idle (so the LISTEN is in force).</summary>
     private static async Task<List<int>> ListeningBackendsAsync(PostgresDatabase database)
@@ -236,7 +236,7 @@ public sealed class PostgresChangeFeedTests : IAsyncLifetime
             SELECT pid FROM pg_stat_activity
             WHERE datname = current_database() AND state = 'idle' AND query ILIKE 'LISTEN %' AND strpos(query, @channel) > 0;
             """);
-        command.Parameters.AddWithValue("channel", PostgresApprovalsStore.ChangeChannelOf(database.SchemaName));
+        command.Parameters.AddWithValue("channel", PostgresStoreDatabase.ChangeChannelOf(database.SchemaName));
         await using var reader = await command.ExecuteReaderAsync();
         var pids = new List<int>();
         while (await reader.ReadAsync())

@@ -62,18 +62,18 @@ public sealed class PostgresDueWorkTests : IAsyncLifetime
             await insert.ExecuteNonQueryAsync();
         }
 
-        var store = new PostgresApprovalsStore(_database.DataSource);
-        await store.MigrateAsync(None);
+        var database = new PostgresStoreDatabase(_database.DataSource);
+        await database.MigrateAsync(None);
 
-        Assert.Equal(DueWorkBackfill.Expected, await store.ReadDueWorkflowsAsync(DueWorkBackfill.ReadAt, 100, null, None));
+        Assert.Equal(DueWorkBackfill.Expected, await new PostgresDueWorkStore(database).ReadDueWorkflowsAsync(DueWorkBackfill.ReadAt, 100, null, None));
     }
 
     [PostgresTheory]
-    [InlineData(PostgresApprovalsStore.OverdueApprovalsSql + " ORDER BY expires_at, id LIMIT $2", "ix_approvals_pending_expiry")]
-    [InlineData(PostgresApprovalsStore.DueWorkflowsSql + " ORDER BY due_at, id LIMIT $2", "ix_workflows_due")]
+    [InlineData(PostgresDueWorkStore.OverdueApprovalsSql + " ORDER BY expires_at, id LIMIT $2", "ix_approvals_pending_expiry")]
+    [InlineData(PostgresDueWorkStore.DueWorkflowsSql + " ORDER BY due_at, id LIMIT $2", "ix_workflows_due")]
     public async Task TheDueReads_CanWalkTheirPartialIndex_InDueOrder(string sql, string index)
     {
-        await new PostgresApprovalsStore(_database.DataSource).MigrateAsync(None);
+        await new PostgresStoreDatabase(_database.DataSource).MigrateAsync(None);
         await using var connection = await _database.DataSource.OpenConnectionAsync();
         // On empty tables a sequential scan is cheapest; forbidding it shows whether the index can serve the
         // read at all (a partial index whose predicate the query does not imply could not).

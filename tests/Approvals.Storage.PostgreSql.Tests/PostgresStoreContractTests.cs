@@ -20,15 +20,15 @@ public sealed class PostgresStoreContractTests : StoreContractTests
 
     private PostgresDatabase Database => _database ?? throw new InvalidOperationException("No database yet.");
 
-    protected override async Task<IApprovalsStore> CreateStoreAsync()
+    protected override async Task<StoreSet> CreateStoresAsync()
     {
         _database = await PostgresDatabase.CreateAsync();
-        var store = new PostgresApprovalsStore(_database.DataSource);
-        await store.MigrateAsync(None);
-        return store;
+        var stores = StoreSet.Postgres(_database.DataSource);
+        await stores.Database.MigrateAsync(None);
+        return stores;
     }
 
-    protected override async Task DisposeStoreAsync()
+    protected override async Task DisposeStoresAsync()
     {
         if (_database is not null)
         {
@@ -54,7 +54,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         var aRequested = NewEvent(a, null);
         var bRequested = NewEvent(b, null);
         await SaveCommittedAsync(Create(a, [aRequested]), Create(b, [bRequested]));
-        var reader = new CheckpointReader(Store);
+        var reader = new CheckpointReader(Stores.Events);
         await reader.PollAsync();
         Assert.Equal([aRequested.Id, bRequested.Id], reader.Seen.Select(e => e.Id));
 
@@ -62,7 +62,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         // lock, exactly as SaveAsync does, and has not committed yet.
         await using var node1 = await Database.DataSource.OpenConnectionAsync();
         await using var node1Transaction = await node1.BeginTransactionAsync();
-        await using (var lockCommand = new NpgsqlCommand(PostgresApprovalsStore.EventOrderLockSql, node1, node1Transaction))
+        await using (var lockCommand = new NpgsqlCommand(PostgresStateStore.EventOrderLockSql, node1, node1Transaction))
         {
             await lockCommand.ExecuteNonQueryAsync();
         }
@@ -72,7 +72,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         // Node 2 commits an event meanwhile.
         var b2 = b with { Title = "Renamed", Version = 2 };
         var early = NewEvent(b2, bRequested.Hash, EventTypes.ApprovalExtended);
-        var node2 = Store.SaveAsync([Update(b2, 1, bRequested.Hash, [early])], None);
+        var node2 = Stores.State.SaveAsync([Update(b2, 1, bRequested.Hash, [early])], None);
         await WaitUntilAsync(async () => node2.IsCompleted || await SomeoneWaitsForTheEventOrderLockAsync(), "node 2 neither committed nor waited for the event-order lock");
 
         // The reader polls while node 1's seq is still open: it must not get past it.
@@ -103,7 +103,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(node => Task.Run(async () =>
         {
             var random = new Random(node);
-            var store = new PostgresApprovalsStore(Database.DataSource);
+            var store = new PostgresStateStore(new PostgresStoreDatabase(Database.DataSource));
             for (var round = 0; round < 15; round++)
             {
                 var writes = new List<StateWrite>();
@@ -128,11 +128,11 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         }
         foreach (var tenant in tenants)
         {
-            var counts = await Store.CountByStatusAsync(tenant, None);
+            var counts = await Stores.ApprovalQueries.CountByStatusAsync(tenant, None);
             foreach (var status in statuses)
             {
                 Assert.Equal(truth.GetValueOrDefault((tenant, WireNames.Of(status))), counts[status]);
-                Assert.Equal(counts[status], await Store.CountAsync(tenant, status, None));
+                Assert.Equal(counts[status], await Stores.ApprovalQueries.CountAsync(tenant, status, None));
             }
         }
         Assert.Equal(approvals + 8 * 15, truth.Values.Sum());
@@ -151,7 +151,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         await Task.WhenAll(Enumerable.Range(0, 8).Select(node => Task.Run(async () =>
         {
             var random = new Random(node);
-            var store = new PostgresApprovalsStore(Database.DataSource);
+            var store = new PostgresStateStore(new PostgresStoreDatabase(Database.DataSource));
             for (var round = 0; round < 15; round++)
             {
                 var writes = new List<StateWrite>();
@@ -185,12 +185,12 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         Assert.NotEmpty(committed);
         for (var i = 0; i < actors; i++)
         {
-            var approval = (await Store.LoadApprovalAsync($"apr_{i:00}", None))!.State;
-            var workflow = (await Store.LoadWorkflowAsync($"wf_{i:00}", None))!.State;
+            var approval = (await Stores.State.LoadApprovalAsync($"apr_{i:00}", None))!.State;
+            var workflow = (await Stores.State.LoadWorkflowAsync($"wf_{i:00}", None))!.State;
             Assert.Equal(1 + committed.GetValueOrDefault(approval.Id), approval.Version);
             Assert.Equal(1 + committed.GetValueOrDefault(workflow.Id), workflow.Version);
-            Assert.Equal(committed.GetValueOrDefault(approval.Id), (await Store.ReadSubjectAsync(approval.Id, None)).Count);
-            Assert.Equal(committed.GetValueOrDefault(workflow.Id), (await Store.ReadSubjectAsync(workflow.Id, None)).Count);
+            Assert.Equal(committed.GetValueOrDefault(approval.Id), (await Stores.Events.ReadSubjectAsync(approval.Id, None)).Count);
+            Assert.Equal(committed.GetValueOrDefault(workflow.Id), (await Stores.Events.ReadSubjectAsync(workflow.Id, None)).Count);
         }
     }
 
@@ -220,24 +220,24 @@ public sealed class PostgresStoreContractTests : StoreContractTests
             await insert.ExecuteNonQueryAsync();
         }
 
-        var store = new PostgresApprovalsStore(fresh.DataSource);
-        await store.MigrateAsync(None);
+        var stores = StoreSet.Postgres(fresh.DataSource);
+        await stores.Database.MigrateAsync(None);
 
-        Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(1, await store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        Assert.Equal(1, await stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Approved, None));
         // The later migrations ran too.
-        Assert.Equal([WriteOutcome.Committed], await store.SaveAsync([TestWorkflows.Create(TestWorkflows.New("wf_1"))], None));
-        await store.SaveCheckpointAsync("webhooks", 3, None);
-        Assert.Equal(3, await store.ReadCheckpointAsync("webhooks", None));
+        Assert.Equal([WriteOutcome.Committed], await stores.State.SaveAsync([TestWorkflows.Create(TestWorkflows.New("wf_1"))], None));
+        await stores.Checkpoints.SaveCheckpointAsync("webhooks", 3, None);
+        Assert.Equal(3, await stores.Checkpoints.ReadCheckpointAsync("webhooks", None));
     }
 
     [PostgresFact]
     public async Task Migrate_FromSeveralNodesAtOnce_AppliesEachMigrationOnce()
     {
         await using var fresh = await PostgresDatabase.CreateAsync();
-        var nodes = Enumerable.Range(0, 5).Select(_ => new PostgresApprovalsStore(fresh.DataSource)).ToList();
+        var nodes = Enumerable.Range(0, 5).Select(_ => StoreSet.Postgres(fresh.DataSource)).ToList();
 
-        await Task.WhenAll(nodes.Select(node => Task.Run(() => node.MigrateAsync(None))));
+        await Task.WhenAll(nodes.Select(node => Task.Run(() => node.Database.MigrateAsync(None))));
 
         await using var command = fresh.DataSource.CreateCommand("SELECT count(*), count(DISTINCT version), min(version) FROM schema_migrations;");
         await using var reader = await command.ExecuteReaderAsync();
@@ -246,17 +246,17 @@ public sealed class PostgresStoreContractTests : StoreContractTests
         Assert.Equal(reader.GetInt64(0), reader.GetInt64(1));
         Assert.Equal(1, reader.GetInt64(2));
         await reader.DisposeAsync();
-        Assert.True(await nodes[0].IsReachableAsync(None));
-        Assert.Equal(WriteOutcome.Committed, Assert.Single(await nodes[1].SaveAsync([Create(NewApproval("apr_1"))], None)));
+        Assert.True(await nodes[0].Database.IsReachableAsync(None));
+        Assert.Equal(WriteOutcome.Committed, Assert.Single(await nodes[1].State.SaveAsync([Create(NewApproval("apr_1"))], None)));
     }
 
     [PostgresFact]
     public async Task Migrate_IntoAMissingSchema_SaysSo()
     {
         var builder = new NpgsqlConnectionStringBuilder(Database.ConnectionString) { SearchPath = "approvals_no_such_schema" };
-        await using var dataSource = PostgresApprovalsStore.CreateDataSource(builder.ConnectionString);
+        await using var dataSource = PostgresStoreDatabase.CreateDataSource(builder.ConnectionString);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new PostgresApprovalsStore(dataSource).MigrateAsync(None));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => new PostgresStoreDatabase(dataSource).MigrateAsync(None));
 
         Assert.Contains("approvals_no_such_schema", error.Message, StringComparison.Ordinal);
     }
@@ -265,9 +265,9 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     public async Task IsReachable_WhenNoServerAnswers_IsFalse()
     {
         // Port 1 on loopback: refused at once, nothing to wait for.
-        await using var unreachable = PostgresApprovalsStore.CreateDataSource("Host=127.0.0.1;Port=1;Username=nobody;Password=x;Timeout=5");
+        await using var unreachable = PostgresStoreDatabase.CreateDataSource("Host=127.0.0.1;Port=1;Username=nobody;Password=x;Timeout=5");
 
-        Assert.False(await new PostgresApprovalsStore(unreachable).IsReachableAsync(None));
+        Assert.False(await new PostgresStoreDatabase(unreachable).IsReachableAsync(None));
     }
 
     private static async Task<long> AppendRawAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, EventRecord e)

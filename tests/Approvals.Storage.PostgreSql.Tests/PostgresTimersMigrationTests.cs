@@ -28,7 +28,7 @@ public sealed class PostgresTimersMigrationTests : IAsyncLifetime
             await insert.ExecuteNonQueryAsync();
         }
 
-        await new PostgresApprovalsStore(_database.DataSource).MigrateAsync(None);
+        await new PostgresStoreDatabase(_database.DataSource).MigrateAsync(None);
 
         // to_regclass resolves through the search_path, which holds this test's schema.
         await using var check = _database.DataSource.CreateCommand("SELECT to_regclass('timers') IS NULL AND to_regclass('ix_timers_due') IS NULL;");

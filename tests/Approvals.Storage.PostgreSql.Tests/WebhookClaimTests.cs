@@ -21,7 +21,7 @@ public sealed class WebhookClaimTests : IAsyncLifetime
             return;
         }
         _database = await PostgresDatabase.CreateAsync();
-        await new PostgresApprovalsStore(_database.DataSource).MigrateAsync(None);
+        await new PostgresStoreDatabase(_database.DataSource).MigrateAsync(None);
     }
 
     public async Task DisposeAsync()
@@ -36,7 +36,7 @@ public sealed class WebhookClaimTests : IAsyncLifetime
     public async Task ClaimDueDeliveries_TwoConcurrentClaimers_NeverClaimOneDeliveryTwice()
     {
         const int count = 600;
-        var store = new PostgresApprovalsStore(_database!.DataSource);
+        var store = new PostgresWebhookStore(new PostgresStoreDatabase(_database!.DataSource));
         var subscription = new WebhookSubscription("whk_1", "tenant-a", "https://hooks.example.com/", ["*"], "whsec_AAAA", T0, null, null);
         await store.CreateSubscriptionAsync(subscription, None);
         // A claim joins the log by seq; InsertEventsAsync writes the matching rows.
@@ -47,7 +47,7 @@ public sealed class WebhookClaimTests : IAsyncLifetime
         await store.EnqueueAsync(deliveries, None);
         await InsertEventsAsync(count);
         var claimed = new ConcurrentQueue<ClaimedWebhookDelivery>();
-        var nodes = new[] { new PostgresApprovalsStore(_database.DataSource), new PostgresApprovalsStore(_database.DataSource) };
+        var nodes = new[] { new PostgresWebhookStore(new PostgresStoreDatabase(_database.DataSource)), new PostgresWebhookStore(new PostgresStoreDatabase(_database.DataSource)) };
 
         await Task.WhenAll(nodes.Select(node => Task.Run(async () =>
         {

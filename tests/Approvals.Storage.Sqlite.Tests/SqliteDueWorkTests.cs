@@ -52,18 +52,18 @@ public sealed class SqliteDueWorkTests : IDisposable
             }
         }
 
-        var store = new SqliteApprovalsStore(ConnectionString);
-        await store.MigrateAsync(None);
+        var database = new SqliteStoreDatabase(ConnectionString);
+        await database.MigrateAsync(None);
 
-        Assert.Equal(DueWorkBackfill.Expected, await store.ReadDueWorkflowsAsync(DueWorkBackfill.ReadAt, 100, null, None));
+        Assert.Equal(DueWorkBackfill.Expected, await new SqliteDueWorkStore(database).ReadDueWorkflowsAsync(DueWorkBackfill.ReadAt, 100, null, None));
     }
 
     [Theory]
-    [InlineData(SqliteApprovalsStore.OverdueApprovalsSql, "ix_approvals_pending_expiry")]
-    [InlineData(SqliteApprovalsStore.DueWorkflowsSql, "ix_workflows_due")]
+    [InlineData(SqliteDueWorkStore.OverdueApprovalsSql, "ix_approvals_pending_expiry")]
+    [InlineData(SqliteDueWorkStore.DueWorkflowsSql, "ix_workflows_due")]
     public async Task TheDueReads_SearchTheirPartialIndex_WithNoScanOrSort(string sql, string index)
     {
-        await new SqliteApprovalsStore(ConnectionString).MigrateAsync(None);
+        await new SqliteStoreDatabase(ConnectionString).MigrateAsync(None);
         await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync();
 

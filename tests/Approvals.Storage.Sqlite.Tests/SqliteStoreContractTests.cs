@@ -1,4 +1,3 @@
-using Approvals.Core.Storage;
 using Approvals.Testing.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -9,14 +8,14 @@ public sealed class SqliteStoreContractTests : StoreContractTests
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("approvals-sqlite-").FullName;
 
-    protected override async Task<IApprovalsStore> CreateStoreAsync()
+    protected override async Task<StoreSet> CreateStoresAsync()
     {
-        var store = new SqliteApprovalsStore($"Data Source={Path.Combine(_folder, "approvals.db")}");
-        await store.MigrateAsync(CancellationToken.None);
-        return store;
+        var stores = StoreSet.Sqlite($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await stores.Database.MigrateAsync(CancellationToken.None);
+        return stores;
     }
 
-    protected override Task DisposeStoreAsync()
+    protected override Task DisposeStoresAsync()
     {
         SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);

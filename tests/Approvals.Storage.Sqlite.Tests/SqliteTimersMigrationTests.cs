@@ -30,7 +30,7 @@ public sealed class SqliteTimersMigrationTests : IDisposable
                 "INSERT INTO timers (actor_type, actor_id, name, due_at, claimed_until) VALUES ('approval', 'apr_1', 'expiry', 1, NULL);");
         }
 
-        await new SqliteApprovalsStore(ConnectionString).MigrateAsync(None);
+        await new SqliteStoreDatabase(ConnectionString).MigrateAsync(None);
 
         await using var check = new SqliteConnection(ConnectionString);
         await check.OpenAsync();

@@ -111,8 +111,8 @@ public interface ICheckpointStore
     Task SaveCheckpointAsync(string consumer, long seq, CancellationToken cancellationToken);
 }
 
-/// <summary>Everything a backend provides, plus schema migration and a health probe.</summary>
-public interface IApprovalsStore : IStateStore, IEventLog, IIdempotencyStore, IApprovalQueries, IWorkflowQueries, ICheckpointStore, IChangeFeed
+/// <summary>The database behind a backend's store ports as a whole: its schema and whether it answers.</summary>
+public interface IStoreDatabase
 {
     /// <summary>Applies the embedded migrations that are not applied yet. Safe to run on several nodes at once.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);

@@ -9,8 +9,8 @@ public static class HealthApi
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/health/live", () => TypedResults.Ok(new HealthDto("live"))).AllowAnonymous().WithTags("Health");
-        routes.MapGet("/health/ready", async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> (IApprovalsStore store, CancellationToken ct) =>
-                await store.IsReachableAsync(ct)
+        routes.MapGet("/health/ready", async Task<Results<Ok<HealthDto>, JsonHttpResult<HealthDto>>> (IStoreDatabase database, CancellationToken ct) =>
+                await database.IsReachableAsync(ct)
                     ? TypedResults.Ok(new HealthDto("ready"))
                     : TypedResults.Json(new HealthDto("storage unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable))
             .Produces<HealthDto>(StatusCodes.Status503ServiceUnavailable)

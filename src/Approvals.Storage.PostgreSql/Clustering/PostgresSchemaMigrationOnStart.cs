@@ -16,7 +16,7 @@ internal sealed class PostgresSchemaMigrationOnStart(string connectionString) : 
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var dataSource = PostgresApprovalsStore.CreateDataSource(connectionString);
-        await new PostgresApprovalsStore(dataSource).MigrateAsync(cancellationToken);
+        await using var dataSource = PostgresStoreDatabase.CreateDataSource(connectionString);
+        await new PostgresStoreDatabase(dataSource).MigrateAsync(cancellationToken);
     }
 }

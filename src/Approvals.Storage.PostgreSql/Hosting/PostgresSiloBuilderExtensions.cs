@@ -23,20 +23,20 @@ public static class PostgresSiloBuilderExtensions
 
         var services = silo.Services;
         // A singleton so the host disposes the pool.
-        services.AddSingleton(_ => PostgresApprovalsStore.CreateDataSource(connectionString));
-        services.AddSingleton(sp => new PostgresApprovalsStore(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton<IApprovalsStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IWorkflowQueries>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
-        services.AddSingleton<IDueWorkStore>(sp => sp.GetRequiredService<PostgresApprovalsStore>());
+        services.AddSingleton(_ => PostgresStoreDatabase.CreateDataSource(connectionString));
+        services.AddSingleton(sp => new PostgresStoreDatabase(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.AddSingleton<IStoreDatabase>(sp => sp.GetRequiredService<PostgresStoreDatabase>());
+        services.AddSingleton<IStateStore, PostgresStateStore>();
+        services.AddSingleton<IEventLog, PostgresEventLog>();
+        services.AddSingleton<IIdempotencyStore, PostgresIdempotencyStore>();
+        services.AddSingleton<IApprovalQueries, PostgresApprovalQueries>();
+        services.AddSingleton<IWorkflowQueries, PostgresWorkflowQueries>();
+        services.AddSingleton<ICheckpointStore, PostgresCheckpointStore>();
+        services.AddSingleton<IChangeFeed, PostgresChangeFeed>();
+        services.AddSingleton<IApiKeyStore, PostgresApiKeyStore>();
+        services.AddSingleton<IAuditLog, PostgresAuditLog>();
+        services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
+        services.AddSingleton<IDueWorkStore, PostgresDueWorkStore>();
         services.AddHostedService<PostgresMigrationOnStart>();
 
         // Migrated above, before the silo's lifecycle begins.
@@ -45,11 +45,11 @@ public static class PostgresSiloBuilderExtensions
     }
 
     /// <summary>Migrates in the host's "starting" phase, before the silo (membership, reminders) or any other service starts.</summary>
-    private sealed class PostgresMigrationOnStart(PostgresApprovalsStore store, ILogger<PostgresMigrationOnStart> logger) : IHostedLifecycleService
+    private sealed class PostgresMigrationOnStart(PostgresStoreDatabase database, ILogger<PostgresMigrationOnStart> logger) : IHostedLifecycleService
     {
         public async Task StartingAsync(CancellationToken cancellationToken)
         {
-            await store.MigrateAsync(cancellationToken);
+            await database.MigrateAsync(cancellationToken);
             logger.LogInformation("Storage ready: postgres.");
         }
 

@@ -34,20 +34,20 @@ public static class SqliteSiloBuilderExtensions
         {
             // Never open the file before holding its lock.
             sp.GetRequiredService<SqliteSingleNodeLock>();
-            return new SqliteApprovalsStore(connectionString);
+            return new SqliteStoreDatabase(connectionString);
         });
-        services.AddSingleton<IApprovalsStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IStateStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IEventLog>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IIdempotencyStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IApprovalQueries>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IWorkflowQueries>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IChangeFeed>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IApiKeyStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IWebhookStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
-        services.AddSingleton<IDueWorkStore>(sp => sp.GetRequiredService<SqliteApprovalsStore>());
+        services.AddSingleton<IStoreDatabase>(sp => sp.GetRequiredService<SqliteStoreDatabase>());
+        services.AddSingleton<IStateStore, SqliteStateStore>();
+        services.AddSingleton<IEventLog, SqliteEventLog>();
+        services.AddSingleton<IIdempotencyStore, SqliteIdempotencyStore>();
+        services.AddSingleton<IApprovalQueries, SqliteApprovalQueries>();
+        services.AddSingleton<IWorkflowQueries, SqliteWorkflowQueries>();
+        services.AddSingleton<ICheckpointStore, SqliteCheckpointStore>();
+        services.AddSingleton<IChangeFeed, SqliteChangeFeed>();
+        services.AddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+        services.AddSingleton<IAuditLog, SqliteAuditLog>();
+        services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
+        services.AddSingleton<IDueWorkStore, SqliteDueWorkStore>();
         services.AddHostedService<SqliteMigrationOnStart>();
 
         silo.UseApprovalsSqliteReminders(connectionString);
@@ -66,7 +66,7 @@ public static class SqliteSiloBuilderExtensions
         public async Task StartingAsync(CancellationToken cancellationToken)
         {
             services.GetRequiredService<SqliteSingleNodeLock>();
-            await services.GetRequiredService<SqliteApprovalsStore>().MigrateAsync(cancellationToken);
+            await services.GetRequiredService<SqliteStoreDatabase>().MigrateAsync(cancellationToken);
             logger.LogInformation("Storage ready: sqlite.");
         }
 

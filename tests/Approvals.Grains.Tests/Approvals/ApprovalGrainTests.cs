@@ -48,10 +48,10 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
         Assert.Equal(2, approved.Approval.Version);
         Assert.Equal(ErrorCodes.AlreadyResolved, again.Error!.Code);
         Assert.Equal("approved", again.Error.CurrentStatus);
-        var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State;
+        var stored = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State;
         Assert.Equal(ApprovalStatus.Approved, stored.Status);
         Assert.Equal([EventTypes.ApprovalRequested, EventTypes.ApprovalApproved],
-            (await cluster.Store.ReadSubjectAsync(id, CancellationToken.None)).Select(e => e.Type));
+            (await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None)).Select(e => e.Type));
     }
 
     [StoreFact]
@@ -67,7 +67,7 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
         Assert.Equal(ErrorCodes.InsufficientApprovalLevel, level.Error!.Code);
         Assert.Equal(ErrorCodes.PreconditionFailed, stale.Error!.Code);
         Assert.Equal(1, stale.Error.CurrentVersion);
-        Assert.Equal(1, (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.Version);
+        Assert.Equal(1, (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.Version);
     }
 
     [StoreFact]
@@ -88,10 +88,10 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
     {
         var (id, _) = await CreateAsync();
         // Another node (or an activation the cluster thought dead) extends the request: version 2.
-        var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!;
+        var stored = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!;
         var extended = stored.State with { ExpiresAt = stored.State.ExpiresAt.AddHours(1), Version = 2 };
         Assert.Equal([WriteOutcome.Committed],
-            await cluster.Store.SaveAsync([new ApprovalWrite(extended, 1, [], stored.ChainHead)], CancellationToken.None));
+            await cluster.Stores.State.SaveAsync([new ApprovalWrite(extended, 1, [], stored.ChainHead)], CancellationToken.None));
 
         var approved = await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve("after a race"), CallOptions.None);
 
@@ -111,9 +111,9 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
         var late = await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), CallOptions.None);
         Assert.Equal(ErrorCodes.AlreadyResolved, late.Error!.Code);
         Assert.Equal("expired", late.Error.CurrentStatus);
-        var expiries = (await cluster.Store.ReadSubjectAsync(id, CancellationToken.None)).Count(e => e.Type == EventTypes.ApprovalExpired);
+        var expiries = (await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None)).Count(e => e.Type == EventTypes.ApprovalExpired);
         Assert.Equal(1, expiries);
-        Assert.True((await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.DecidedAt >= created.ExpiresAt);
+        Assert.True((await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.DecidedAt >= created.ExpiresAt);
     }
 
     [StoreFact]
@@ -147,13 +147,13 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
     {
         var (id, _) = await CreateAsync();
         var scope = $"{_tenant}:person:user_rev";
-        var begun = await cluster.Store.TryBeginAsync(scope, "key-1", "hash-1", cluster.Clock.GetUtcNow(), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var begun = await cluster.Stores.Idempotency.TryBeginAsync(scope, "key-1", "hash-1", cluster.Clock.GetUtcNow(), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.True(begun.Started);
 
         var ticket = new IdempotencyTicket(scope, "key-1", "hash-1", cluster.Clock.GetUtcNow().AddHours(24), 200);
         var approved = await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), new CallOptions(Idempotency: ticket));
 
-        var record = await cluster.Store.TryBeginAsync(scope, "key-1", "hash-1", cluster.Clock.GetUtcNow(), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var record = await cluster.Stores.Idempotency.TryBeginAsync(scope, "key-1", "hash-1", cluster.Clock.GetUtcNow(), TimeSpan.FromHours(24), TimeSpan.FromSeconds(30), CancellationToken.None);
         Assert.False(record.Started);
         Assert.True(record.Existing!.Completed);
         var replay = StoredResponse.Deserialize(record.Existing.StatusCode, record.Existing.ResponseBody!);

@@ -37,7 +37,7 @@ public abstract class CatchUpTests<TCluster>(TCluster cluster) : IClassFixture<T
 
     private IWorkflowGrain Workflow(string id) => cluster.Grains.GetGrain<IWorkflowGrain>(GrainKeys.Workflow(_tenant, id));
 
-    private IDueWorkStore DueWork => Assert.IsAssignableFrom<IDueWorkStore>(cluster.Store);
+    private IDueWorkStore DueWork => cluster.Stores.DueWork;
 
     /// <summary>review (approval), then, after <paramref name="delay"/>, execute (task).</summary>
     private static CreateWorkflowRequest ReviewThenExecute(string? delay) => new()
@@ -79,9 +79,9 @@ public abstract class CatchUpTests<TCluster>(TCluster cluster) : IClassFixture<T
         // Read from the store, behind the grains' backs: calling a grain would apply its deadline on activation.
         foreach (var id in ids)
         {
-            await Eventually.TrueAsync(async () => (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.Status == ApprovalStatus.Expired,
+            await Eventually.TrueAsync(async () => (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.Status == ApprovalStatus.Expired,
                 Deadline, $"the catch-up expired {id}");
-            Assert.Single(await cluster.Store.ReadSubjectAsync(id, CancellationToken.None), e => e.Type == EventTypes.ApprovalExpired);
+            Assert.Single(await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None), e => e.Type == EventTypes.ApprovalExpired);
         }
         Assert.Empty(await DueWork.ReadOverdueApprovalsAsync(cluster.Clock.GetUtcNow(), 100, null, CancellationToken.None));
     }
@@ -92,19 +92,19 @@ public abstract class CatchUpTests<TCluster>(TCluster cluster) : IClassFixture<T
         var (id, started) = await StartAsync(ReviewThenExecute(delay: "PT1H"));
         Assert.True((await Approval(started.PendingApprovalId!).ExecuteAsync(Reviewer, new ApprovalCall.Approve("go"), CallOptions.None)).IsSuccess);
         // The approval tells its run one-way: wait until the run has committed its delay.
-        await Eventually.TrueAsync(async () => (await cluster.Store.LoadWorkflowAsync(id, CancellationToken.None))!.State.Status == WorkflowStatus.Delayed,
+        await Eventually.TrueAsync(async () => (await cluster.Stores.State.LoadWorkflowAsync(id, CancellationToken.None))!.State.Status == WorkflowStatus.Delayed,
             Deadline, "the run is delayed");
         // The run has its decision, so the decision dispatcher (the notice's backstop, which follows the log) owes it
         // nothing: mark it caught up, as it is in a steady state, or the next silo's dispatcher would deliver the
         // decision again and so activate the run, which would end its delay without any catch-up.
-        var latest = await Assert.IsAssignableFrom<IAuditLog>(cluster.Store).LatestSeqAsync(CancellationToken.None);
-        await cluster.Store.SaveCheckpointAsync(DecisionDispatcher.Consumer, latest, CancellationToken.None);
+        var latest = await cluster.Stores.Audit.LatestSeqAsync(CancellationToken.None);
+        await cluster.Stores.Checkpoints.SaveCheckpointAsync(DecisionDispatcher.Consumer, latest, CancellationToken.None);
 
         await cluster.RestartAsync(whileDown: () => cluster.Clock.Advance(PastTheHour));
 
-        await Eventually.TrueAsync(async () => (await cluster.Store.LoadWorkflowAsync(id, CancellationToken.None))!.State.Status == WorkflowStatus.WaitingTask,
+        await Eventually.TrueAsync(async () => (await cluster.Stores.State.LoadWorkflowAsync(id, CancellationToken.None))!.State.Status == WorkflowStatus.WaitingTask,
             Deadline, "the catch-up ended the delay and the run went on to its task");
-        Assert.Equal("execute", (await cluster.Store.LoadWorkflowAsync(id, CancellationToken.None))!.State.CurrentStep);
+        Assert.Equal("execute", (await cluster.Stores.State.LoadWorkflowAsync(id, CancellationToken.None))!.State.CurrentStep);
         Assert.DoesNotContain(await DueWork.ReadDueWorkflowsAsync(cluster.Clock.GetUtcNow(), 100, null, CancellationToken.None), d => d.Id == id);
     }
 
@@ -114,7 +114,7 @@ public abstract class CatchUpTests<TCluster>(TCluster cluster) : IClassFixture<T
         var (id, started) = await StartAsync(ReviewThenExecute(delay: null));
 
         // Its state still holds the filing (until the next transition); the effect was recorded done once carried out.
-        var stored = (await cluster.Store.LoadWorkflowAsync(id, CancellationToken.None))!.State;
+        var stored = (await cluster.Stores.State.LoadWorkflowAsync(id, CancellationToken.None))!.State;
         Assert.IsType<WorkflowEffect.FileApproval>(stored.PendingEffect);
         Assert.True((await Approval(started.PendingApprovalId!).GetAsync(Reviewer)).IsSuccess);
         Assert.DoesNotContain(await DueWork.ReadDueWorkflowsAsync(cluster.Clock.GetUtcNow(), 100, null, CancellationToken.None), d => d.Id == id);

@@ -54,7 +54,7 @@ public sealed class SiloFailureCatchUpTests(FailureCatchUpCluster cluster, ITest
         {
             foreach (var id in ids)
             {
-                if ((await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.Status != ApprovalStatus.Expired)
+                if ((await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.Status != ApprovalStatus.Expired)
                 {
                     return false;
                 }

@@ -90,12 +90,12 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
             problems.AddRange(perRequest.Where(o => !o.Reply.IsSuccess && (o.Reply.Error!.Code != ErrorCodes.AlreadyResolved || o.Reply.Error.CurrentStatus != status))
                 .Select(o => $"{id}: reviewer {o.Reviewer} from {o.Route.Name} got {o.Reply.Error!.Code} ({o.Reply.Error.CurrentStatus}); the winner made it {status}"));
 
-            var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State;
+            var stored = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State;
             if (WireNames.Of(stored.Status) != status || stored.DecidedBy != Reviewer(winner.Reviewer).Id || stored.Version != 2)
             {
                 problems.Add($"{id}: stored {stored.Status} by {stored.DecidedBy} at version {stored.Version}; the winner made it {status} by {Reviewer(winner.Reviewer).Id}");
             }
-            var events = await cluster.Store.ReadSubjectAsync(id, CancellationToken.None);
+            var events = await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None);
             var terminal = events.Where(e => EventTypes.ApprovalTerminal.Contains(e.Type)).Select(e => e.Type).ToList();
             if (terminal.Count != 1 || terminal[0] != $"approval.{status}" || events.Count(e => e.Type == EventTypes.ApprovalRequested) != 1)
             {
@@ -198,7 +198,7 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
         var problems = new List<string>();
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
         {
-            var state = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State;
+            var state = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State;
             var status = WireNames.Of(state.Status);
             var successes = acknowledged.Where(a => a.Call.Request == i && a.Reply.IsSuccess).ToList();
             if (successes.Count > 1)
@@ -224,7 +224,7 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
                 .Where(a => a.Reply.Error!.Code != ErrorCodes.AlreadyResolved || a.Reply.Error.CurrentStatus != status)
                 .Select(a => $"{id}: {a.Call.Route.Name} was told {a.Reply.Error!.Code} ({a.Reply.Error.CurrentStatus}); the store has {status}"));
 
-            var terminal = (await cluster.Store.ReadSubjectAsync(id, CancellationToken.None)).Where(e => EventTypes.ApprovalTerminal.Contains(e.Type)).Select(e => e.Type).ToList();
+            var terminal = (await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None)).Where(e => EventTypes.ApprovalTerminal.Contains(e.Type)).Select(e => e.Type).ToList();
             if (terminal.Count != (state.Status == ApprovalStatus.Pending ? 0 : 1) || terminal.Count == 1 && terminal[0] != $"approval.{status}")
             {
                 problems.Add($"{id} ({status}) has terminal events [{string.Join(", ", terminal)}]");
@@ -278,7 +278,7 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
         {
             foreach (var id in ids.Where(id => !expired.ContainsKey(id)))
             {
-                if ((await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.Status == ApprovalStatus.Expired)
+                if ((await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.Status == ApprovalStatus.Expired)
                 {
                     expired[id] = true;
                 }
@@ -307,7 +307,7 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
         Assert.All(victimsGrains, grain => Assert.True(firedBySurvivor.ContainsKey(grain), $"{grain}: its reminder never fired on {survivor.Name}"));
         foreach (var id in ids)
         {
-            var events = await cluster.Store.ReadSubjectAsync(id, CancellationToken.None);
+            var events = await cluster.Stores.Events.ReadSubjectAsync(id, CancellationToken.None);
             Assert.Equal([EventTypes.ApprovalRequested, EventTypes.ApprovalExpired], events.Select(e => e.Type));
         }
     }
@@ -340,14 +340,14 @@ public sealed class TwoSiloTests(TwoSiloCluster cluster, ITestOutputHelper outpu
             CallOptions.None);
         Assert.True(created.IsSuccess, created.Error?.Detail);
         AssertSameJson(context, created.Approval!.Context);
-        AssertSameJson(context, JsonNode.Parse((await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State.ContextJson)!.AsObject());
+        AssertSameJson(context, JsonNode.Parse((await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.ContextJson)!.AsObject());
         Assert.Equal(home, cluster.WhereIs(Grain(id)));
 
         // The older value is written behind the grain's back, as an older server stored it: the next
         // command loses its write race, reloads, and carries the value back to the caller.
         var older = Nested(storedLevels);
-        var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!;
-        Assert.Equal([WriteOutcome.Committed], await cluster.Store.SaveAsync(
+        var stored = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!;
+        Assert.Equal([WriteOutcome.Committed], await cluster.Stores.State.SaveAsync(
             [new ApprovalWrite(stored.State with { ContextJson = older, Version = 2 }, 1, [], stored.ChainHead)], CancellationToken.None));
         var approved = await awayGrain.ExecuteAsync(Reviewer(1), new ApprovalCall.Approve("deep"), CallOptions.None);
         Assert.True(approved.IsSuccess, approved.Error?.Detail);

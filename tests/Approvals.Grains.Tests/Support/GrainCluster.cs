@@ -1,11 +1,9 @@
-using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Grains.CatchUp;
-using Approvals.Storage.PostgreSql;
 using Approvals.Storage.PostgreSql.Clustering;
-using Approvals.Storage.Sqlite;
 using Approvals.Storage.Sqlite.Reminders;
 using Approvals.Testing.PostgreSql;
+using Approvals.Testing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Runtime;
@@ -26,8 +24,8 @@ public abstract class GrainCluster : IAsyncLifetime
 
     public FakeClock Clock { get; } = new(DateTimeOffset.UtcNow);
 
-    /// <summary>The store the grains write to, for reading behind their back (and writing, to race them).</summary>
-    public IApprovalsStore Store { get; private set; } = null!;
+    /// <summary>The stores the grains write to, for reading behind their back (and writing, to race them).</summary>
+    public StoreSet Stores { get; private set; } = null!;
 
     public IGrainFactory Grains => Cluster.Client;
 
@@ -41,9 +39,9 @@ public abstract class GrainCluster : IAsyncLifetime
     /// <summary>Whether survivors run the catch-up when a silo is declared dead (on by default, as on a node).</summary>
     protected virtual bool CatchUpAfterSiloFailure => true;
 
-    protected abstract Task<IApprovalsStore> OpenStoreAsync();
+    protected abstract Task<StoreSet> OpenStoresAsync();
 
-    protected abstract Task RemoveStoreAsync();
+    protected abstract Task RemoveStoresAsync();
 
     /// <summary>The backend's durable reminder table (the test cluster brings its own membership).</summary>
     protected abstract void UseReminders(ISiloBuilder silo);
@@ -74,14 +72,14 @@ public abstract class GrainCluster : IAsyncLifetime
         {
             return;
         }
-        Store = await OpenStoreAsync();
+        Stores = await OpenStoresAsync();
         var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.Services.AddSingleton<IStateStore>(Store);
-            silo.Services.AddSingleton<IEventLog>(Store);
-            silo.Services.AddSingleton<ICheckpointStore>(Store);
-            silo.Services.AddSingleton((IDueWorkStore)Store);
+            silo.Services.AddSingleton(Stores.State);
+            silo.Services.AddSingleton(Stores.Events);
+            silo.Services.AddSingleton(Stores.Checkpoints);
+            silo.Services.AddSingleton(Stores.DueWork);
             silo.Services.AddSingleton(Clock);
             silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(sp => sp.GetRequiredService<FakeClock>()));
             // Only grain time is fake: membership, reminders and the rest run on the real clock.
@@ -109,7 +107,7 @@ public abstract class GrainCluster : IAsyncLifetime
         }
         if (!IsSkipped)
         {
-            await RemoveStoreAsync();
+            await RemoveStoresAsync();
         }
     }
 }
@@ -117,23 +115,20 @@ public abstract class GrainCluster : IAsyncLifetime
 public sealed class SqliteGrainCluster : GrainCluster
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), $"approvals-grains-{Guid.NewGuid():N}");
-    private SqliteApprovalsStore? _store;
-
     private string ConnectionString => $"Data Source={Path.Combine(_folder, "approvals.db")}";
 
     protected override void UseReminders(ISiloBuilder silo) => silo.UseApprovalsSqliteReminders(ConnectionString);
 
-    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    protected override async Task<StoreSet> OpenStoresAsync()
     {
         Directory.CreateDirectory(_folder);
-        _store = new SqliteApprovalsStore(ConnectionString);
-        await _store.MigrateAsync(CancellationToken.None);
-        return _store;
+        var stores = StoreSet.Sqlite(ConnectionString);
+        await stores.Database.MigrateAsync(CancellationToken.None);
+        return stores;
     }
 
-    protected override Task RemoveStoreAsync()
+    protected override Task RemoveStoresAsync()
     {
-        _store?.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
         return Task.CompletedTask;
@@ -149,15 +144,15 @@ public class PostgresGrainCluster : GrainCluster
     // Orleans' reminder table on our migrated schema, as a node keeps it (membership stays the test cluster's own).
     protected override void UseReminders(ISiloBuilder silo) => silo.UseApprovalsPostgresReminders(_database!.ConnectionString);
 
-    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    protected override async Task<StoreSet> OpenStoresAsync()
     {
         _database = await PostgresDatabase.CreateAsync();
-        var store = new PostgresApprovalsStore(_database.DataSource);
-        await store.MigrateAsync(CancellationToken.None);
-        return store;
+        var stores = StoreSet.Postgres(_database.DataSource);
+        await stores.Database.MigrateAsync(CancellationToken.None);
+        return stores;
     }
 
-    protected override async Task RemoveStoreAsync()
+    protected override async Task RemoveStoresAsync()
     {
         if (_database is not null)
         {

@@ -145,7 +145,7 @@ public abstract class WorkflowGrainTests<TCluster>(TCluster cluster) : IClassFix
 
         // Decided behind the grains' backs, straight in the store: no grain sends the one-way notice, so
         // only the decision dispatcher, following the event log, can tell the run.
-        var stored = (await cluster.Store.LoadApprovalAsync(approvalId, CancellationToken.None))!;
+        var stored = (await cluster.Stores.State.LoadApprovalAsync(approvalId, CancellationToken.None))!;
         var now = cluster.Clock.GetUtcNow();
         var reviewer = Principal.Person("user_rev", null, ["reviewer"], _tenant);
         var transition = ApprovalStateMachine.Decide(stored.State, new ApprovalCommand.Approve(reviewer, "out of band"), now, new ApprovalOptions()).Value!;
@@ -156,7 +156,7 @@ public abstract class WorkflowGrainTests<TCluster>(TCluster cluster) : IClassFix
             chain = sealedEvent.Hash;
             return sealedEvent;
         }).ToList();
-        var outcome = await cluster.Store.SaveAsync([new ApprovalWrite(transition.State, stored.State.Version, events, stored.ChainHead)], CancellationToken.None);
+        var outcome = await cluster.Stores.State.SaveAsync([new ApprovalWrite(transition.State, stored.State.Version, events, stored.ChainHead)], CancellationToken.None);
         Assert.Equal(WriteOutcome.Committed, outcome[0]);
 
         var moved = await WaitForAsync(id, w => w.Status == "waiting_task", "the dispatcher delivered the decision");

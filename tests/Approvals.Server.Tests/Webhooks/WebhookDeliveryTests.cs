@@ -3,7 +3,6 @@ using Approvals.Contracts;
 using Approvals.Core.Events;
 using Approvals.Core.Storage;
 using Approvals.Server.Webhooks;
-using Approvals.Storage.PostgreSql;
 using Approvals.Storage.Sqlite;
 using Approvals.Testing;
 using Approvals.Testing.PostgreSql;
@@ -31,8 +30,8 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
 
     private Receiver Receiver => _receiver!;
 
-    /// <summary>A store over this test's database; each call is a new instance (a new node or a restarted one).</summary>
-    protected abstract Task<IApprovalsStore> OpenStoreAsync();
+    /// <summary>The stores of this test's database; each call makes new instances (a new node or a restarted one).</summary>
+    protected abstract Task<StoreSet> OpenStoresAsync();
 
     protected abstract Task DropDatabaseAsync();
 
@@ -47,27 +46,22 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
         await DropDatabaseAsync();
     }
 
-    private sealed record Node(IApprovalsStore Store, WebhookFanOut FanOut, WebhookSender Sender) : IDisposable
+    private sealed record Node(StoreSet Stores, WebhookFanOut FanOut, WebhookSender Sender) : IDisposable
     {
-        public IWebhookStore Webhooks => (IWebhookStore)Store;
+        public IWebhookStore Webhooks => Stores.Webhooks;
 
-        public void Dispose()
-        {
-            Sender.Dispose();
-            (Store as IDisposable)?.Dispose();
-        }
+        public void Dispose() => Sender.Dispose();
     }
 
     private async Task<Node> StartNodeAsync(bool allowPrivateTargets = true)
     {
-        var store = await OpenStoreAsync();
-        await store.MigrateAsync(None);
+        var stores = await OpenStoresAsync();
+        await stores.Database.MigrateAsync(None);
         var options = Options.Create(new WebhookOptions { AllowPrivateTargets = allowPrivateTargets });
         var wakeup = new WebhookWakeup();
-        var webhooks = (IWebhookStore)store;
-        return new Node(store,
-            new WebhookFanOut(store, store, webhooks, wakeup, options, _clock, NullLogger<WebhookFanOut>.Instance),
-            new WebhookSender(webhooks, wakeup, options, _clock, NullLogger<WebhookSender>.Instance));
+        return new Node(stores,
+            new WebhookFanOut(stores.Events, stores.Checkpoints, stores.Webhooks, wakeup, options, _clock, NullLogger<WebhookFanOut>.Instance),
+            new WebhookSender(stores.Webhooks, wakeup, options, _clock, NullLogger<WebhookSender>.Instance));
     }
 
     private async Task SubscribeAsync(Node node, string url, string id = "whk_1", params string[] types) =>
@@ -97,7 +91,7 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
             Version = 1,
         };
         var e = EventHasher.Seal($"evt_{Guid.NewGuid():N}", new NewEvent(type, "rita", new JsonObject { ["title"] = state.Title }), "tenant-a", id, now, null);
-        Assert.Equal([WriteOutcome.Committed], await node.Store.SaveAsync([new ApprovalWrite(state, 0, [e], null)], None));
+        Assert.Equal([WriteOutcome.Committed], await node.Stores.State.SaveAsync([new ApprovalWrite(state, 0, [e], null)], None));
         return e.Id;
     }
 
@@ -131,7 +125,7 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
         // This node claims the third attempts and dies before sending them.
         Assert.Equal(3, (await node.Webhooks.ClaimDueDeliveriesAsync(_clock.GetUtcNow(), 10, new WebhookOptions().Lease, None)).Count);
         node.Dispose();
-        if (node.Store is SqliteApprovalsStore)
+        if (node.Stores.Database is SqliteStoreDatabase)
         {
             SqliteConnection.ClearAllPools();
         }
@@ -267,8 +261,8 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
 
         await node.FanOut.RunOnceAsync(None);
         // Reading the log again (a second node, or a crash before the checkpoint) adds nothing.
-        await node.Store.SaveCheckpointAsync(WebhookFanOut.Consumer, 0, None);
-        await new WebhookFanOut(node.Store, node.Store, node.Webhooks, new WebhookWakeup(), Options.Create(new WebhookOptions()), _clock,
+        await node.Stores.Checkpoints.SaveCheckpointAsync(WebhookFanOut.Consumer, 0, None);
+        await new WebhookFanOut(node.Stores.Events, node.Stores.Checkpoints, node.Webhooks, new WebhookWakeup(), Options.Create(new WebhookOptions()), _clock,
             NullLogger<WebhookFanOut>.Instance).RunOnceAsync(None);
 
         Assert.Equal([approved], (await DeliveriesAsync(node, "whk_approved")).Select(d => d.EventId));
@@ -282,8 +276,8 @@ public sealed class SqliteWebhookDeliveryTests : WebhookDeliveryTests
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("approvals-webhooks-").FullName;
 
-    protected override Task<IApprovalsStore> OpenStoreAsync() =>
-        Task.FromResult<IApprovalsStore>(new SqliteApprovalsStore($"Data Source={Path.Combine(_folder, "approvals.db")}"));
+    protected override Task<StoreSet> OpenStoresAsync() =>
+        Task.FromResult(StoreSet.Sqlite($"Data Source={Path.Combine(_folder, "approvals.db")}"));
 
     protected override Task DropDatabaseAsync()
     {
@@ -299,10 +293,10 @@ public sealed class PostgresWebhookDeliveryTests : WebhookDeliveryTests
 {
     private PostgresDatabase? _database;
 
-    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    protected override async Task<StoreSet> OpenStoresAsync()
     {
         _database ??= await PostgresDatabase.CreateAsync();
-        return new PostgresApprovalsStore(_database.DataSource);
+        return StoreSet.Postgres(_database.DataSource);
     }
 
     protected override async Task DropDatabaseAsync()

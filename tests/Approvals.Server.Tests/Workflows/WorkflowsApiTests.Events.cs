@@ -21,7 +21,7 @@ public abstract partial class WorkflowsApiTests<TServer>
             ["workflow.started", "workflow.waiting_approval", "workflow.resumed", "workflow.task_ready", "workflow.completed"],
             await EventTypesAsync(id));
 
-        var events = await Server.Services.GetRequiredService<IApprovalsStore>().ReadSubjectAsync(id, CancellationToken.None);
+        var events = await Server.Services.GetRequiredService<IEventLog>().ReadSubjectAsync(id, CancellationToken.None);
         Assert.All(events, e =>
         {
             Assert.Equal(Tenant, e.TenantId);

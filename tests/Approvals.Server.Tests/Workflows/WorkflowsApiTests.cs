@@ -177,8 +177,8 @@ public abstract partial class WorkflowsApiTests<TServer> : ServerTests<TServer> 
     /// <summary>The types of the events about <paramref name="subjectId"/>, in log order, read from the store.</summary>
     protected async Task<IReadOnlyList<string>> EventTypesAsync(string subjectId)
     {
-        var store = Server.Services.GetRequiredService<IApprovalsStore>();
-        return (await store.ReadSubjectAsync(subjectId, CancellationToken.None)).Select(e => e.Type).ToList();
+        var log = Server.Services.GetRequiredService<IEventLog>();
+        return (await log.ReadSubjectAsync(subjectId, CancellationToken.None)).Select(e => e.Type).ToList();
     }
 
     // ---- assertions ----

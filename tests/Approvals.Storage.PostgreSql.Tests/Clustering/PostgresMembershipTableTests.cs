@@ -39,7 +39,7 @@ public sealed class PostgresMembershipTableTests : IAsyncLifetime
             return;
         }
         _database = await PostgresDatabase.CreateAsync();
-        await new PostgresApprovalsStore(_database.DataSource).MigrateAsync(None);
+        await new PostgresStoreDatabase(_database.DataSource).MigrateAsync(None);
         _table = await CreateTableAsync(_clusterId);
     }
 

@@ -32,7 +32,7 @@ public class PostgresReminderTableContractTests : ReminderTableContractTests
     protected override async Task CreateDatabaseAsync()
     {
         _database = await PostgresDatabase.CreateAsync();
-        await new PostgresApprovalsStore(_database.DataSource).MigrateAsync(CancellationToken.None);
+        await new PostgresStoreDatabase(_database.DataSource).MigrateAsync(CancellationToken.None);
     }
 
     protected override async Task<IReminderTable> CreateTableAsync(string serviceId)

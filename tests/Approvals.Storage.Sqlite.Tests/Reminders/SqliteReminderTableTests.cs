@@ -41,8 +41,9 @@ public sealed class SqliteReminderTableTests : IDisposable
     [Fact]
     public async Task Writes_BesideTheStoresBatches_OnOneFile_AllCommit()
     {
-        using var store = new SqliteApprovalsStore(ConnectionString);
-        await store.MigrateAsync(None);
+        var database = new SqliteStoreDatabase(ConnectionString);
+        await database.MigrateAsync(None);
+        var store = new SqliteStateStore(database);
         using var host = BuildSilo(ConnectionString, "service-a");
         var table = host.Services.GetRequiredService<IReminderTable>();
         await table.StartAsync(None);
@@ -67,7 +68,7 @@ public sealed class SqliteReminderTableTests : IDisposable
         await Task.WhenAll(reminderWriters.Concat(storeWriters));
 
         Assert.Equal(grains.Count, (await table.ReadRows(0, 0, None)).Reminders.Count);
-        Assert.Equal(4 * 25 * 10, await store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(4 * 25 * 10, await new SqliteApprovalQueries(database).CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
     [Fact]

@@ -46,7 +46,7 @@ public sealed class PostgresDatabase : IAsyncLifetime, IAsyncDisposable
         {
             SearchPath = SchemaName,
         }.ConnectionString;
-        _dataSource = PostgresApprovalsStore.CreateDataSource(ConnectionString);
+        _dataSource = PostgresStoreDatabase.CreateDataSource(ConnectionString);
     }
 
     public async Task DisposeAsync()

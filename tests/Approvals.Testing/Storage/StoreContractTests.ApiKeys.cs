@@ -6,8 +6,7 @@ namespace Approvals.Testing.Storage;
 /// <summary>API keys: stored by hash with a unique lookup prefix, listed per tenant, revoked per tenant.</summary>
 public abstract partial class StoreContractTests
 {
-    private IApiKeyStore Keys => Store as IApiKeyStore
-        ?? throw new InvalidOperationException($"{Store.GetType().Name} does not implement {nameof(IApiKeyStore)}.");
+    private IApiKeyStore Keys => Stores.ApiKeys;
 
     private static StoredApiKey NewKey(string id, string prefix, string tenantId = "tenant-a", DateTimeOffset? createdAt = null, params string[] scopes) =>
         new(id, tenantId, $"Key {id}", prefix, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"ak_{prefix}_{id}")),

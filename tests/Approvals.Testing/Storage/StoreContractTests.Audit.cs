@@ -7,7 +7,7 @@ namespace Approvals.Testing.Storage;
 /// <summary>The audit side of the event log: request origins kept with events, filtered tenant pages, verification.</summary>
 public abstract partial class StoreContractTests
 {
-    private IAuditLog Audit => Assert.IsAssignableFrom<IAuditLog>(Store);
+    private IAuditLog Audit => Stores.Audit;
 
     private static readonly AuditContext Origin = new("203.0.113.7", "curl/8.5 \"quoted\", comma", "corr-123");
 
@@ -19,7 +19,7 @@ public abstract partial class StoreContractTests
         var without = Seal(a with { Version = 2 }, withOrigin.Hash, null, EventTypes.ApprovalExtended);
         await SaveCommittedAsync(Create(a, [withOrigin, without]));
 
-        var read = await Store.ReadSubjectAsync("apr_1", None);
+        var read = await Stores.Events.ReadSubjectAsync("apr_1", None);
 
         Assert.Equal(Origin, read[0].Audit);
         Assert.Null(read[1].Audit);
@@ -84,12 +84,12 @@ public abstract partial class StoreContractTests
         Assert.Equal(0, await Audit.LatestSeqAsync(None));
         var mine = await CreateWithEventAsync(NewApproval("apr_mine"));
         var theirs = await CreateWithEventAsync(NewApproval("apr_theirs", tenantId: "tenant-b"));
-        var stored = await Store.ReadSubjectAsync("apr_mine", None);
+        var stored = await Stores.Events.ReadSubjectAsync("apr_mine", None);
 
         Assert.Equal(stored[0].Seq, await Audit.FindEventSeqAsync("tenant-a", mine.Id, None));
         Assert.Null(await Audit.FindEventSeqAsync("tenant-a", theirs.Id, None));
         Assert.Null(await Audit.FindEventSeqAsync("tenant-a", "evt_unknown", None));
-        Assert.Equal((await Store.ReadSubjectAsync("apr_theirs", None))[0].Seq, await Audit.LatestSeqAsync(None));
+        Assert.Equal((await Stores.Events.ReadSubjectAsync("apr_theirs", None))[0].Seq, await Audit.LatestSeqAsync(None));
         Assert.Equal([mine.Id], (await Audit.QueryAuditAsync(new AuditQuery("tenant-a"), None)).Items.Select(e => e.Id));
         Assert.Equal([theirs.Id], (await Audit.QueryAuditAsync(new AuditQuery("tenant-b"), None)).Items.Select(e => e.Id));
     }

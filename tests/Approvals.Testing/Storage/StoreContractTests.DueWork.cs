@@ -7,7 +7,7 @@ namespace Approvals.Testing.Storage;
 /// <summary>What has fallen due, for the start-up catch-up: overdue pending approvals and due workflow runs, paged by keyset.</summary>
 public abstract partial class StoreContractTests
 {
-    private IDueWorkStore DueWork => Assert.IsAssignableFrom<IDueWorkStore>(Store);
+    private IDueWorkStore DueWork => Stores.DueWork;
 
     private static readonly DateTimeOffset CatchUpAt = T0.AddHours(1);
 
@@ -143,7 +143,7 @@ public abstract partial class StoreContractTests
         Assert.Equal([new DueItem("tenant-a", "wf_both", T0.AddMinutes(50))], await DueWork.ReadDueWorkflowsAsync(CatchUpAt, 100, null, None));
         Assert.Empty(await DueWork.ReadDueWorkflowsAsync(T0.AddMinutes(49), 100, null, None));
         // A hint beside the state: the run itself is unchanged.
-        Assert.Equal(1, (await Store.LoadWorkflowAsync("wf_filing", None))!.State.Version);
+        Assert.Equal(1, (await Stores.State.LoadWorkflowAsync("wf_filing", None))!.State.Version);
     }
 
     [StoreFact]

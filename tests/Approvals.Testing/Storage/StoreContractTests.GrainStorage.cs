@@ -21,8 +21,8 @@ public abstract partial class StoreContractTests
 
     private (GroupCommitGrainStorage Storage, GroupCommitWriter Writer) GrainStorage()
     {
-        var writer = new GroupCommitWriter(Store, 16, new StorageMetrics(), NullLogger<GroupCommitWriter>.Instance);
-        return (new GroupCommitGrainStorage(Store, writer, new EventLogSignal(), new StorageMetrics()), writer);
+        var writer = new GroupCommitWriter(Stores.State, 16, new StorageMetrics(), NullLogger<GroupCommitWriter>.Instance);
+        return (new GroupCommitGrainStorage(Stores.State, writer, new EventLogSignal(), new StorageMetrics()), writer);
     }
 
     /// <summary>An empty record in the grain state Orleans hands a storage.</summary>
@@ -54,10 +54,10 @@ public abstract partial class StoreContractTests
         Assert.Equal("1", state.ETag);
         Assert.Equal(created, record.Current!.State);
         Assert.Null(record.Pending);
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.Equivalent(created, loaded!.State, strict: true);
         Assert.Equal(requested.Hash, loaded.ChainHead);
-        Assert.Equal([requested.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        Assert.Equal([requested.Id], (await Stores.Events.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
 
         var (reread, rereadRecord) = NewGrainState();
         await storage.ReadStateAsync("approval", grain, reread);
@@ -82,7 +82,7 @@ public abstract partial class StoreContractTests
         var approvedEvent = NewEvent(approved, requested.Hash, EventTypes.ApprovalApproved);
         await SaveCommittedAsync(Update(approved, 1, requested.Hash, [approvedEvent]));
 
-        await Store.TryBeginAsync("tenant-a|Person|user_rev", "key-lost", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("tenant-a|Person|user_rev", "key-lost", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         var rejected = created with { Status = ApprovalStatus.Rejected, Version = 2, UpdatedAt = T0.AddMinutes(1) };
         record.Pending = Update(rejected, 1, requested.Hash, [NewEvent(rejected, requested.Hash, EventTypes.ApprovalRejected)]) with
         {
@@ -91,9 +91,9 @@ public abstract partial class StoreContractTests
 
         await Assert.ThrowsAsync<InconsistentStateException>(() => storage.WriteStateAsync("approval", grain, state));
 
-        Assert.Equal(ApprovalStatus.Approved, (await Store.LoadApprovalAsync("apr_1", None))!.State.Status);
-        Assert.Equal([requested.Id, approvedEvent.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
-        var reservation = await Store.TryBeginAsync("tenant-a|Person|user_rev", "key-lost", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        Assert.Equal(ApprovalStatus.Approved, (await Stores.State.LoadApprovalAsync("apr_1", None))!.State.Status);
+        Assert.Equal([requested.Id, approvedEvent.Id], (await Stores.Events.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        var reservation = await Stores.Idempotency.TryBeginAsync("tenant-a|Person|user_rev", "key-lost", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(reservation.Existing!.Completed);
 
         // Reading again gives the grain the winner's state and version, to decide again on.
@@ -108,7 +108,7 @@ public abstract partial class StoreContractTests
     {
         var (storage, writer) = GrainStorage();
         await using var _ = writer;
-        await Store.TryBeginAsync("tenant-a|Person|user_req", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("tenant-a|Person|user_req", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         var created = NewApproval("apr_1");
         var (state, record) = NewGrainState();
         record.Pending = Create(created, [NewEvent(created, null)]) with
@@ -118,7 +118,7 @@ public abstract partial class StoreContractTests
 
         await storage.WriteStateAsync("approval", ApprovalGrainId("tenant-a", "apr_1"), state);
 
-        var replay = await Store.TryBeginAsync("tenant-a|Person|user_req", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var replay = await Stores.Idempotency.TryBeginAsync("tenant-a|Person|user_req", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(replay.Started);
         Assert.True(replay.Existing!.Completed);
         Assert.Equal(201, replay.Existing.StatusCode);
@@ -149,6 +149,6 @@ public abstract partial class StoreContractTests
         await storage.ReadStateAsync("approval", ApprovalGrainId("tenant-a", "apr_1"), state);
 
         await Assert.ThrowsAsync<NotSupportedException>(() => storage.ClearStateAsync("approval", ApprovalGrainId("tenant-a", "apr_1"), state));
-        Assert.NotNull(await Store.LoadApprovalAsync("apr_1", None));
+        Assert.NotNull(await Stores.State.LoadApprovalAsync("apr_1", None));
     }
 }

@@ -9,7 +9,7 @@ public abstract partial class StoreContractTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(1);
 
-    private IWebhookStore Webhooks => (IWebhookStore)Store;
+    private IWebhookStore Webhooks => Stores.Webhooks;
 
     private static WebhookSubscription NewSubscription(string id, string tenantId = "tenant-a", params string[] types) =>
         new(id, tenantId, $"https://hooks.example.com/{id}", types.Length == 0 ? ["approval.*"] : types, "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0", T0, null, null);
@@ -23,7 +23,7 @@ public abstract partial class StoreContractTests
             return (StateWrite)Create(approval, [NewEvent(approval, null)]);
         }).ToArray();
         await SaveCommittedAsync(writes);
-        return (await Store.ReadAfterAsync(0, 1000, None)).Where(e => e.TenantId == tenantId).ToList();
+        return (await Stores.Events.ReadAfterAsync(0, 1000, None)).Where(e => e.TenantId == tenantId).ToList();
     }
 
     private static NewWebhookDelivery Delivery(WebhookSubscription subscription, EventRecord e, DateTimeOffset? dueAt = null) =>

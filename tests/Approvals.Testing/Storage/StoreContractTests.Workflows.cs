@@ -87,7 +87,7 @@ public abstract partial class StoreContractTests
     [StoreFact]
     public async Task LoadWorkflow_Unknown_ReturnsNull()
     {
-        Assert.Null(await Store.LoadWorkflowAsync("wf_missing", None));
+        Assert.Null(await Stores.State.LoadWorkflowAsync("wf_missing", None));
     }
 
     [StoreFact]
@@ -100,7 +100,7 @@ public abstract partial class StoreContractTests
 
         await SaveCommittedAsync(Create(filing, [started]), Create(cancelling));
 
-        var loaded = await Store.LoadWorkflowAsync("wf_filing", None);
+        var loaded = await Stores.State.LoadWorkflowAsync("wf_filing", None);
         Assert.NotNull(loaded);
         AssertSameWorkflow(filing, loaded.State);
         Assert.Equal(started.Hash, loaded.ChainHead);
@@ -118,7 +118,7 @@ public abstract partial class StoreContractTests
         Assert.Equal("x", effect.Request.Title);
         Assert.Equal(ApprovalContextKeys, KeysOf(effect.Request.Context));
 
-        var other = await Store.LoadWorkflowAsync("wf_cancelling", None);
+        var other = await Stores.State.LoadWorkflowAsync("wf_cancelling", None);
         Assert.NotNull(other);
         AssertSameWorkflow(cancelling, other.State);
         Assert.Null(other.ChainHead);
@@ -141,10 +141,10 @@ public abstract partial class StoreContractTests
         var waitingEvent = TestWorkflows.Event(waiting, started.Hash, WorkflowEventTypes.WaitingApproval);
 
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(waiting, 1, started.Hash, [waitingEvent])));
-        var afterUpdate = await Store.LoadWorkflowAsync("wf_1", None);
+        var afterUpdate = await Stores.State.LoadWorkflowAsync("wf_1", None);
         var renamed = waiting with { Name = "Renamed", PendingEffect = null, Version = 3 };
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(renamed, 2, waitingEvent.Hash)));
-        var afterRename = await Store.LoadWorkflowAsync("wf_1", None);
+        var afterRename = await Stores.State.LoadWorkflowAsync("wf_1", None);
 
         Assert.NotNull(afterUpdate);
         AssertSameWorkflow(waiting, afterUpdate.State);
@@ -162,7 +162,7 @@ public abstract partial class StoreContractTests
         var completed = created with { Status = WorkflowStatus.Completed, UpdatedAt = T0.AddMinutes(1), Version = 2 };
         var completedEvent = TestWorkflows.Event(completed, started.Hash, WorkflowEventTypes.Completed);
         await SaveCommittedAsync(Update(completed, 1, started.Hash, [completedEvent]));
-        await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
 
         var stale = created with { Status = WorkflowStatus.Delayed, UpdatedAt = T0.AddMinutes(1), Version = 2 };
         var outcome = await SaveOneAsync(
@@ -170,12 +170,12 @@ public abstract partial class StoreContractTests
             with { Idempotency = Completion("key-stale") });
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        var loaded = await Store.LoadWorkflowAsync("wf_1", None);
+        var loaded = await Stores.State.LoadWorkflowAsync("wf_1", None);
         Assert.NotNull(loaded);
         Assert.Equal(WorkflowStatus.Completed, loaded.State.Status);
         Assert.Equal(completedEvent.Hash, loaded.ChainHead);
-        Assert.Equal([started.Id, completedEvent.Id], (await Store.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
-        var reservation = await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        Assert.Equal([started.Id, completedEvent.Id], (await Stores.Events.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
+        var reservation = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), reservation.Existing);
     }
 
@@ -185,7 +185,7 @@ public abstract partial class StoreContractTests
         var outcome = await SaveOneAsync(Update(TestWorkflows.New("wf_ghost") with { Version = 2 }, 1, null));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        Assert.Null(await Store.LoadWorkflowAsync("wf_ghost", None));
+        Assert.Null(await Stores.State.LoadWorkflowAsync("wf_ghost", None));
     }
 
     [StoreFact]
@@ -200,12 +200,12 @@ public abstract partial class StoreContractTests
             with { Idempotency = Completion("key-duplicate") });
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        var loaded = await Store.LoadWorkflowAsync("wf_1", None);
+        var loaded = await Stores.State.LoadWorkflowAsync("wf_1", None);
         Assert.NotNull(loaded);
         Assert.Equal(original.Name, loaded.State.Name);
         Assert.Equal(started.Hash, loaded.ChainHead);
-        Assert.Equal([started.Id], (await Store.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
-        Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.Equal([started.Id], (await Stores.Events.ReadSubjectAsync("wf_1", None)).Select(e => e.Id));
+        Assert.True((await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
@@ -221,7 +221,7 @@ public abstract partial class StoreContractTests
         })));
 
         Assert.Single(outcomes, o => o == WriteOutcome.Committed);
-        Assert.Equal(2, (await Store.ReadSubjectAsync("wf_1", None)).Count);
+        Assert.Equal(2, (await Stores.Events.ReadSubjectAsync("wf_1", None)).Count);
     }
 
     [StoreFact]
@@ -231,7 +231,7 @@ public abstract partial class StoreContractTests
         var aRequested = await CreateWithEventAsync(a);
         var w = TestWorkflows.New("wf_a");
         var wStarted = await CreateWorkflowWithEventAsync(w);
-        await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         var newWorkflow = TestWorkflows.New("wf_b", createdAt: T0.AddSeconds(1));
         var newWorkflowStarted = TestWorkflows.Event(newWorkflow, null);
         var approved = a with { Status = ApprovalStatus.Approved, UpdatedAt = T0.AddMinutes(1), Version = 2 };
@@ -240,7 +240,7 @@ public abstract partial class StoreContractTests
         var newApproval = NewApproval("apr_b");
         var newApprovalRequested = NewEvent(newApproval, null);
 
-        var outcomes = await Store.SaveAsync(
+        var outcomes = await Stores.State.SaveAsync(
         [
             Create(newWorkflow, [newWorkflowStarted]) with { Idempotency = Completion("key-wf-b") },
             Update(approved, 1, aRequested.Hash, [approvedEvent]),
@@ -249,24 +249,24 @@ public abstract partial class StoreContractTests
         ], None);
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Committed], outcomes);
-        var loadedW = await Store.LoadWorkflowAsync("wf_a", None);
+        var loadedW = await Stores.State.LoadWorkflowAsync("wf_a", None);
         Assert.NotNull(loadedW);
         Assert.Equal(WorkflowStatus.Active, loadedW.State.Status);
         Assert.Equal(1, loadedW.State.Version);
         Assert.Equal(wStarted.Hash, loadedW.ChainHead);
-        Assert.Equal(newWorkflowStarted.Hash, (await Store.LoadWorkflowAsync("wf_b", None))?.ChainHead);
-        Assert.Equal(ApprovalStatus.Approved, (await Store.LoadApprovalAsync("apr_a", None))?.State.Status);
-        Assert.NotNull(await Store.LoadApprovalAsync("apr_b", None));
+        Assert.Equal(newWorkflowStarted.Hash, (await Stores.State.LoadWorkflowAsync("wf_b", None))?.ChainHead);
+        Assert.Equal(ApprovalStatus.Approved, (await Stores.State.LoadApprovalAsync("apr_a", None))?.State.Status);
+        Assert.NotNull(await Stores.State.LoadApprovalAsync("apr_b", None));
         // The batch's events follow the batch's order.
         Assert.Equal(
             [aRequested.Id, wStarted.Id, newWorkflowStarted.Id, approvedEvent.Id, newApprovalRequested.Id],
-            (await Store.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
-        var committedKey = await Store.TryBeginAsync("tenant-a:create", "key-wf-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+            (await Stores.Events.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        var committedKey = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-wf-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-wf-b", "hash-1", true, 201, Completion("key-wf-b").ResponseBody, newWorkflow.UpdatedAt, T0.AddHours(24)),
             committedKey.Existing);
-        var staleKey = await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var staleKey = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), staleKey.Existing);
     }
 
@@ -285,8 +285,8 @@ public abstract partial class StoreContractTests
         var completed = TestWorkflows.Event(completedState, waiting.Hash, WorkflowEventTypes.Completed);
         await SaveCommittedAsync(Create(a, [requested]), Update(completedState, 1, waiting.Hash, [completed]));
 
-        var all = await Store.ReadAfterAsync(0, 100, None);
-        var chain = await Store.ReadSubjectAsync("wf_1", None);
+        var all = await Stores.Events.ReadAfterAsync(0, 100, None);
+        var chain = await Stores.Events.ReadSubjectAsync("wf_1", None);
 
         EventRecord[] written = [started, waiting, requested, completed];
         Assert.Equal(written.Length, all.Count);
@@ -299,7 +299,7 @@ public abstract partial class StoreContractTests
         Assert.Null(chain[0].PrevHash);
         Assert.All(chain.Zip(chain.Skip(1)), pair => Assert.Equal(pair.First.Hash, pair.Second.PrevHash));
         Assert.All(chain, e => Assert.Equal(EventHasher.ComputeHash(e), e.Hash));
-        Assert.Equal(completed.Hash, (await Store.LoadWorkflowAsync("wf_1", None))?.ChainHead);
+        Assert.Equal(completed.Hash, (await Stores.State.LoadWorkflowAsync("wf_1", None))?.ChainHead);
     }
 
     // ---- workflow list ----
@@ -334,7 +334,7 @@ public abstract partial class StoreContractTests
 
         foreach (var (name, query, expected) in cases)
         {
-            var page = await Store.ListWorkflowsAsync(query, None);
+            var page = await Stores.WorkflowQueries.ListWorkflowsAsync(query, None);
             var actual = page.Items.Select(s => s.Id).ToArray();
             Assert.True(expected.SequenceEqual(actual), $"{name}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
             Assert.Null(page.Next);
@@ -346,14 +346,14 @@ public abstract partial class StoreContractTests
     {
         var full = FullWorkflow("wf_full", new WorkflowEffect.CancelApproval("apr_run1"));
         await SaveCommittedAsync(Create(full));
-        var listed = Assert.Single((await Store.ListWorkflowsAsync(new WorkflowQuery("tenant-a"), None)).Items);
+        var listed = Assert.Single((await Stores.WorkflowQueries.ListWorkflowsAsync(new WorkflowQuery("tenant-a"), None)).Items);
         AssertSameWorkflow(full, listed);
 
         var failed = full with { Status = WorkflowStatus.Failed, PendingEffect = null, UpdatedAt = T0.AddHours(1), Version = 2 };
         await SaveCommittedAsync(Update(failed, 1, null));
 
-        Assert.Empty((await Store.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Status = WorkflowStatus.WaitingApproval }, None)).Items);
-        AssertSameWorkflow(failed, Assert.Single((await Store.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Status = WorkflowStatus.Failed }, None)).Items));
+        Assert.Empty((await Stores.WorkflowQueries.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Status = WorkflowStatus.WaitingApproval }, None)).Items);
+        AssertSameWorkflow(failed, Assert.Single((await Stores.WorkflowQueries.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Status = WorkflowStatus.Failed }, None)).Items));
     }
 
     [StoreFact]
@@ -391,9 +391,9 @@ public abstract partial class StoreContractTests
     {
         await SaveCommittedAsync([.. Enumerable.Range(0, 20).Select(i => Create(TestWorkflows.New($"wf_{i:00}", createdAt: T0.AddSeconds(i))))]);
 
-        var first = await Store.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Limit = 10 }, None);
+        var first = await Stores.WorkflowQueries.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Limit = 10 }, None);
         Assert.Equal(new PageCursor(T0.AddSeconds(10), "wf_10"), first.Next);
-        var second = await Store.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Limit = 10, After = first.Next }, None);
+        var second = await Stores.WorkflowQueries.ListWorkflowsAsync(new WorkflowQuery("tenant-a") { Limit = 10, After = first.Next }, None);
 
         Assert.Equal(10, second.Items.Count);
         Assert.Equal("wf_00", second.Items[^1].Id);
@@ -408,7 +408,7 @@ public abstract partial class StoreContractTests
         var pages = 0;
         do
         {
-            var page = await Store.ListWorkflowsAsync(query with { After = cursor }, None);
+            var page = await Stores.WorkflowQueries.ListWorkflowsAsync(query with { After = cursor }, None);
             pages++;
             Assert.True(page.Items.Count <= query.Limit);
             seen.AddRange(page.Items.Select(s => s.Id));
@@ -425,7 +425,7 @@ public abstract partial class StoreContractTests
     [StoreFact]
     public async Task Checkpoint_NeverSaved_IsZero()
     {
-        Assert.Equal(0, await Store.ReadCheckpointAsync("webhooks", None));
+        Assert.Equal(0, await Stores.Checkpoints.ReadCheckpointAsync("webhooks", None));
     }
 
     [StoreFact]
@@ -436,21 +436,21 @@ public abstract partial class StoreContractTests
 
         for (var i = 0; i < saves.Length; i++)
         {
-            await Store.SaveCheckpointAsync("webhooks", saves[i], None);
-            Assert.Equal(expected[i], await Store.ReadCheckpointAsync("webhooks", None));
+            await Stores.Checkpoints.SaveCheckpointAsync("webhooks", saves[i], None);
+            Assert.Equal(expected[i], await Stores.Checkpoints.ReadCheckpointAsync("webhooks", None));
         }
     }
 
     [StoreFact]
     public async Task Checkpoints_AreIndependentPerConsumer()
     {
-        await Store.SaveCheckpointAsync("webhooks", 40, None);
-        await Store.SaveCheckpointAsync("workflows", 3, None);
-        await Store.SaveCheckpointAsync("workflows", 50, None);
+        await Stores.Checkpoints.SaveCheckpointAsync("webhooks", 40, None);
+        await Stores.Checkpoints.SaveCheckpointAsync("workflows", 3, None);
+        await Stores.Checkpoints.SaveCheckpointAsync("workflows", 50, None);
 
-        Assert.Equal(40, await Store.ReadCheckpointAsync("webhooks", None));
-        Assert.Equal(50, await Store.ReadCheckpointAsync("workflows", None));
-        Assert.Equal(0, await Store.ReadCheckpointAsync("live-views", None));
+        Assert.Equal(40, await Stores.Checkpoints.ReadCheckpointAsync("webhooks", None));
+        Assert.Equal(50, await Stores.Checkpoints.ReadCheckpointAsync("workflows", None));
+        Assert.Equal(0, await Stores.Checkpoints.ReadCheckpointAsync("live-views", None));
     }
 
     [StoreFact]
@@ -458,8 +458,8 @@ public abstract partial class StoreContractTests
     {
         var seqs = Enumerable.Range(1, 40).Select(i => (long)(i * 7 % 41)).ToList();
 
-        await Task.WhenAll(seqs.Select(seq => Task.Run(() => Store.SaveCheckpointAsync("webhooks", seq, None))));
+        await Task.WhenAll(seqs.Select(seq => Task.Run(() => Stores.Checkpoints.SaveCheckpointAsync("webhooks", seq, None))));
 
-        Assert.Equal(seqs.Max(), await Store.ReadCheckpointAsync("webhooks", None));
+        Assert.Equal(seqs.Max(), await Stores.Checkpoints.ReadCheckpointAsync("webhooks", None));
     }
 }

@@ -7,9 +7,9 @@ using Approvals.Core.Storage;
 namespace Approvals.Testing.Storage;
 
 /// <summary>
-/// The behaviour every <see cref="IApprovalsStore"/> backend must show, written once. A backend's test
-/// project subclasses it and supplies a fresh, migrated, empty store per test; a PostgreSQL subclass
-/// also carries <see cref="PostgreSql.RequiresPostgresAttribute"/> so the suite skips without a server.
+/// The behaviour every backend's store ports must show, written once. A backend's test project subclasses
+/// it and supplies the stores of a fresh, migrated, empty database per test; a PostgreSQL subclass also
+/// carries <see cref="PostgreSql.RequiresPostgresAttribute"/> so the suite skips without a server.
 /// </summary>
 public abstract partial class StoreContractTests : IAsyncLifetime
 {
@@ -21,30 +21,18 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     /// <summary>Longer than any test's span of time: no reservation is taken over unless a test means it.</summary>
     protected static readonly TimeSpan NoTakeOver = TimeSpan.FromDays(365);
 
-    /// <summary>The store under test, created by <see cref="CreateStoreAsync"/> before each test.</summary>
-    protected IApprovalsStore Store { get; private set; } = null!;
+    /// <summary>The stores under test, created by <see cref="CreateStoresAsync"/> before each test.</summary>
+    protected StoreSet Stores { get; private set; } = null!;
 
-    /// <summary>A fresh, migrated, empty store (called once per test).</summary>
-    protected abstract Task<IApprovalsStore> CreateStoreAsync();
+    /// <summary>The stores of a fresh, migrated, empty database (called once per test).</summary>
+    protected abstract Task<StoreSet> CreateStoresAsync();
 
-    /// <summary>Releases what <see cref="CreateStoreAsync"/> set up (the store itself is disposed if disposable).</summary>
-    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+    /// <summary>Releases what <see cref="CreateStoresAsync"/> set up.</summary>
+    protected virtual Task DisposeStoresAsync() => Task.CompletedTask;
 
-    public async Task InitializeAsync() => Store = await CreateStoreAsync();
+    public async Task InitializeAsync() => Stores = await CreateStoresAsync();
 
-    public async Task DisposeAsync()
-    {
-        switch (Store)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-        await DisposeStoreAsync();
-    }
+    public Task DisposeAsync() => DisposeStoresAsync();
 
     // ---- builders ----
 
@@ -89,11 +77,11 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     protected static ApprovalWrite Update(ApprovalState state, long expectedVersion, string? previousChainHead, IReadOnlyList<EventRecord>? events = null) =>
         new(state, expectedVersion, events ?? [], previousChainHead);
 
-    protected async Task<WriteOutcome> SaveOneAsync(StateWrite write) => (await Store.SaveAsync([write], None)).Single();
+    protected async Task<WriteOutcome> SaveOneAsync(StateWrite write) => (await Stores.State.SaveAsync([write], None)).Single();
 
     protected async Task SaveCommittedAsync(params StateWrite[] writes)
     {
-        var outcomes = await Store.SaveAsync(writes, None);
+        var outcomes = await Stores.State.SaveAsync(writes, None);
         Assert.All(outcomes, o => Assert.Equal(WriteOutcome.Committed, o));
     }
 
@@ -113,7 +101,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task LoadApproval_Unknown_ReturnsNull()
     {
-        Assert.Null(await Store.LoadApprovalAsync("apr_missing", None));
+        Assert.Null(await Stores.State.LoadApprovalAsync("apr_missing", None));
     }
 
     [StoreFact]
@@ -160,7 +148,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [requested])));
 
-        var loaded = await Store.LoadApprovalAsync("apr_full", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_full", None);
         Assert.NotNull(loaded);
         AssertSameState(state, loaded.State);
         Assert.Equal(requested.Hash, loaded.ChainHead);
@@ -178,7 +166,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(NewApproval("apr_1"))));
 
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         Assert.Null(loaded.ChainHead);
     }
@@ -193,7 +181,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(approved, 1, requested.Hash, [approvedEvent])));
 
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         AssertSameState(approved, loaded.State);
         Assert.Equal(approvedEvent.Hash, loaded.ChainHead);
@@ -207,7 +195,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Update(created with { Title = "Renamed", Version = 2 }, 1, requested.Hash)));
 
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         Assert.Equal("Renamed", loaded.State.Title);
         Assert.Equal(requested.Hash, loaded.ChainHead);
@@ -227,11 +215,11 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var outcome = await SaveOneAsync(Update(stale, 1, requested.Hash, [staleEvent]));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         Assert.Equal(ApprovalStatus.Approved, loaded.State.Status);
         Assert.Equal(v2Event.Hash, loaded.ChainHead);
-        Assert.Equal([requested.Id, v2Event.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        Assert.Equal([requested.Id, v2Event.Id], (await Stores.Events.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
     }
 
     [StoreFact]
@@ -240,7 +228,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var outcome = await SaveOneAsync(Update(NewApproval("apr_ghost") with { Version = 2 }, 1, null));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        Assert.Null(await Store.LoadApprovalAsync("apr_ghost", None));
+        Assert.Null(await Stores.State.LoadApprovalAsync("apr_ghost", None));
     }
 
     [StoreFact]
@@ -254,17 +242,17 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var outcome = await SaveOneAsync(Create(duplicate, [duplicateEvent]));
 
         Assert.Equal(WriteOutcome.Conflict, outcome);
-        var loaded = await Store.LoadApprovalAsync("apr_1", None);
+        var loaded = await Stores.State.LoadApprovalAsync("apr_1", None);
         Assert.NotNull(loaded);
         Assert.Equal(original.Title, loaded.State.Title);
-        Assert.Equal([requested.Id], (await Store.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal([requested.Id], (await Stores.Events.ReadSubjectAsync("apr_1", None)).Select(e => e.Id));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
     [StoreFact]
     public async Task Save_EmptyBatch_ReturnsNoOutcomes()
     {
-        Assert.Empty(await Store.SaveAsync([], None));
+        Assert.Empty(await Stores.State.SaveAsync([], None));
     }
 
     [StoreFact]
@@ -279,7 +267,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var staleAEvent = NewEvent(staleA, aRequested.Hash, EventTypes.ApprovalApproved);
         var cEvent = NewEvent(c, null);
 
-        var outcomes = await Store.SaveAsync(
+        var outcomes = await Stores.State.SaveAsync(
         [
             Create(b, [bEvent]),
             Update(staleA, 5, aRequested.Hash, [staleAEvent]),
@@ -287,15 +275,15 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         ], None);
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Committed], outcomes);
-        var loadedA = await Store.LoadApprovalAsync("apr_a", None);
+        var loadedA = await Stores.State.LoadApprovalAsync("apr_a", None);
         Assert.NotNull(loadedA);
         Assert.Equal(1, loadedA.State.Version);
         Assert.Equal(ApprovalStatus.Pending, loadedA.State.Status);
-        Assert.NotNull(await Store.LoadApprovalAsync("apr_b", None));
-        Assert.NotNull(await Store.LoadApprovalAsync("apr_c", None));
-        Assert.Equal([aRequested.Id, bEvent.Id, cEvent.Id], (await Store.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
-        Assert.Equal(3, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        Assert.NotNull(await Stores.State.LoadApprovalAsync("apr_b", None));
+        Assert.NotNull(await Stores.State.LoadApprovalAsync("apr_c", None));
+        Assert.Equal([aRequested.Id, bEvent.Id, cEvent.Id], (await Stores.Events.ReadAfterAsync(0, 100, None)).Select(e => e.Id));
+        Assert.Equal(3, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(0, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Approved, None));
     }
 
     [StoreFact]
@@ -316,19 +304,19 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         for (var round = 0; round < 8; round++)
         {
             var bad = NewApproval($"apr_bad{round}");
-            await Assert.ThrowsAnyAsync<Exception>(() => Store.SaveAsync(failingBatch(bad), None));
-            Assert.Null(await Store.LoadApprovalAsync(bad.Id, None));
-            Assert.Null(await Store.LoadApprovalAsync(bad.Id + "_twin", None));
+            await Assert.ThrowsAnyAsync<Exception>(() => Stores.State.SaveAsync(failingBatch(bad), None));
+            Assert.Null(await Stores.State.LoadApprovalAsync(bad.Id, None));
+            Assert.Null(await Stores.State.LoadApprovalAsync(bad.Id + "_twin", None));
         }
 
         var writes = Enumerable.Range(0, 16).Select(i => NewApproval($"apr_ok{i:D2}")).ToList();
         await Task.WhenAll(writes.Select(s => SaveCommittedAsync(Create(s, [NewEvent(s, null)]))));
         foreach (var state in writes)
         {
-            Assert.Equal(state.Title, (await Store.LoadApprovalAsync(state.Id, None))!.State.Title);
+            Assert.Equal(state.Title, (await Stores.State.LoadApprovalAsync(state.Id, None))!.State.Title);
         }
-        Assert.Equal(16, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(16, (await Store.ReadAfterAsync(0, 100, None)).Count);
+        Assert.Equal(16, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(16, (await Stores.Events.ReadAfterAsync(0, 100, None)).Count);
     }
 
     [StoreFact]
@@ -344,8 +332,8 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         })));
 
         Assert.Single(outcomes, o => o == WriteOutcome.Committed);
-        Assert.Equal(2, (await Store.ReadSubjectAsync("apr_1", None)).Count);
-        var counts = await Store.CountByStatusAsync("tenant-a", None);
+        Assert.Equal(2, (await Stores.Events.ReadSubjectAsync("apr_1", None)).Count);
+        var counts = await Stores.ApprovalQueries.CountByStatusAsync("tenant-a", None);
         Assert.Equal(0, counts[ApprovalStatus.Pending]);
         Assert.Equal(1, counts[ApprovalStatus.Approved] + counts[ApprovalStatus.Rejected]);
     }
@@ -360,8 +348,8 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         })));
 
         Assert.Single(outcomes, o => o == WriteOutcome.Committed);
-        Assert.Single(await Store.ReadSubjectAsync("apr_1", None));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Single(await Stores.Events.ReadSubjectAsync("apr_1", None));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
     }
 
     // ---- events ----
@@ -379,7 +367,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var f1 = NewEvent(b, null);
         await SaveCommittedAsync(Update(a2, 1, e2.Hash, [e3]), Create(b, [f1]));
 
-        var read = await Store.ReadAfterAsync(0, 100, None);
+        var read = await Stores.Events.ReadAfterAsync(0, 100, None);
 
         EventRecord[] written = [e1, e2, e3, f1];
         Assert.Equal(written.Length, read.Count);
@@ -407,7 +395,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         Assert.StartsWith("{\"aa\":", e.DataJson, StringComparison.Ordinal);
         await SaveCommittedAsync(Create(a, [e]));
 
-        var read = Assert.Single(await Store.ReadSubjectAsync("apr_a", None));
+        var read = Assert.Single(await Stores.Events.ReadSubjectAsync("apr_a", None));
 
         Assert.Equal(e.DataJson, read.DataJson);
         Assert.Equal(EventHasher.ComputeHash(read), read.Hash);
@@ -425,13 +413,13 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var a2 = NewEvent(a2State, a1.Hash, EventTypes.ApprovalApproved);
         await SaveCommittedAsync(Update(a2State, 1, a1.Hash, [a2]));
 
-        var chain = await Store.ReadSubjectAsync("apr_a", None);
+        var chain = await Stores.Events.ReadSubjectAsync("apr_a", None);
 
         Assert.Equal([a1.Id, a2.Id], chain.Select(e => e.Id));
         Assert.Null(chain[0].PrevHash);
         Assert.Equal(chain[0].Hash, chain[1].PrevHash);
         Assert.All(chain, e => Assert.Equal(EventHasher.ComputeHash(e), e.Hash));
-        Assert.Empty(await Store.ReadSubjectAsync("apr_none", None));
+        Assert.Empty(await Stores.Events.ReadSubjectAsync("apr_none", None));
     }
 
     [StoreFact]
@@ -455,7 +443,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var after = 0L;
         while (true)
         {
-            var page = await Store.ReadAfterAsync(after, 7, None);
+            var page = await Stores.Events.ReadAfterAsync(after, 7, None);
             Assert.True(page.Count <= 7);
             if (page.Count == 0)
             {
@@ -466,8 +454,8 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         }
 
         Assert.Equal(written, read.Select(e => e.Id));
-        Assert.Equal(read.Skip(3).Select(e => e.Id).ToArray(), (await Store.ReadAfterAsync(read[2].Seq, 100, None)).Select(e => e.Id));
-        Assert.Empty(await Store.ReadAfterAsync(read[^1].Seq, 100, None));
+        Assert.Equal(read.Skip(3).Select(e => e.Id).ToArray(), (await Stores.Events.ReadAfterAsync(read[2].Seq, 100, None)).Select(e => e.Id));
+        Assert.Empty(await Stores.Events.ReadAfterAsync(read[^1].Seq, 100, None));
     }
 
     // ---- idempotency ----
@@ -477,17 +465,17 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         var retention = TimeSpan.FromHours(24);
 
-        var first = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, retention, NoTakeOver, None);
+        var first = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, retention, NoTakeOver, None);
         Assert.True(first.Started);
         Assert.Null(first.Existing);
 
-        var inFlight = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddSeconds(1), retention, NoTakeOver, None);
+        var inFlight = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddSeconds(1), retention, NoTakeOver, None);
         Assert.False(inFlight.Started);
         Assert.NotNull(inFlight.Existing);
         Assert.False(inFlight.Existing.Completed);
 
-        await Store.CompleteAsync("tenant-a:create", "key-1", 201, """{"id":"apr_1"}""", None);
-        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), retention, NoTakeOver, None);
+        await Stores.Idempotency.CompleteAsync("tenant-a:create", "key-1", 201, """{"id":"apr_1"}""", None);
+        var replay = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), retention, NoTakeOver, None);
 
         Assert.False(replay.Started);
         Assert.Equal(
@@ -498,10 +486,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_DifferentRequestHash_SeesTheExistingRecord()
     {
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
-        await Store.CompleteAsync("s", "key-1", 200, null, None);
+        await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.CompleteAsync("s", "key-1", 200, null, None);
 
-        var other = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var other = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.False(other.Started);
         Assert.NotNull(other.Existing);
@@ -514,19 +502,19 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_ScopesAreIndependent()
     {
-        Assert.True((await Store.TryBeginAsync("tenant-a", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
-        Assert.True((await Store.TryBeginAsync("tenant-b", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("tenant-a", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("tenant-b", "key-1", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
     public async Task Idempotency_ExpiredRecord_CanBeBegunAgain()
     {
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
-        await Store.CompleteAsync("s", "key-1", 201, "old", None);
+        await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.CompleteAsync("s", "key-1", 201, "old", None);
 
         var later = T0.AddHours(2);
-        var again = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
-        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
+        var again = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
+        var seen = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.True(again.Started);
         Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-2", false, 0, null, later, later.AddHours(1)), seen.Existing);
@@ -535,14 +523,14 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_Abandon_ReleasesAStartedKey_ButNotACompletedOne()
     {
-        await Store.TryBeginAsync("s", "started", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
-        await Store.AbandonAsync("s", "started", None);
-        Assert.True((await Store.TryBeginAsync("s", "started", "h2", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        await Stores.Idempotency.TryBeginAsync("s", "started", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.AbandonAsync("s", "started", None);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("s", "started", "h2", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
 
-        await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
-        await Store.CompleteAsync("s", "done", 200, "body", None);
-        await Store.AbandonAsync("s", "done", None);
-        var replay = await Store.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.CompleteAsync("s", "done", 200, "body", None);
+        await Stores.Idempotency.AbandonAsync("s", "done", None);
+        var replay = await Stores.Idempotency.TryBeginAsync("s", "done", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(replay.Started);
         Assert.Equal("body", replay.Existing?.ResponseBody);
     }
@@ -550,25 +538,25 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task Idempotency_PurgeExpired_DeletesOnlyExpiredRecords()
     {
-        await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
-        await Store.CompleteAsync("s", "short", 200, "b", None);
-        await Store.TryBeginAsync("s", "long", "h", T0, TimeSpan.FromHours(3), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.CompleteAsync("s", "short", 200, "b", None);
+        await Stores.Idempotency.TryBeginAsync("s", "long", "h", T0, TimeSpan.FromHours(3), NoTakeOver, None);
 
-        Assert.Equal(1, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
-        Assert.Equal(0, await Store.PurgeExpiredAsync(T0.AddHours(2), None));
+        Assert.Equal(1, await Stores.Idempotency.PurgeExpiredAsync(T0.AddHours(2), None));
+        Assert.Equal(0, await Stores.Idempotency.PurgeExpiredAsync(T0.AddHours(2), None));
 
-        var longRecord = await Store.TryBeginAsync("s", "long", "h", T0.AddHours(2), TimeSpan.FromHours(1), NoTakeOver, None);
+        var longRecord = await Stores.Idempotency.TryBeginAsync("s", "long", "h", T0.AddHours(2), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(longRecord.Started);
         Assert.Equal(T0.AddHours(3), longRecord.Existing?.ExpiresAt);
         // Once purged, the key is free even to a caller whose clock says it has not expired.
-        Assert.True((await Store.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("s", "short", "h", T0, TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
     public async Task Idempotency_TwentyConcurrentBegins_ExactlyOneStarts()
     {
         var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
-            Task.Run(() => Store.TryBeginAsync("s", "race", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None))));
+            Task.Run(() => Stores.Idempotency.TryBeginAsync("s", "race", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None))));
 
         Assert.Single(claims, c => c.Started);
         Assert.All(claims.Where(c => !c.Started), c => Assert.Equal("hash-1", c.Existing?.RequestHash));
@@ -578,12 +566,12 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     public async Task Idempotency_StaleReservation_IsTakenOver()
     {
         var takeOver = TimeSpan.FromSeconds(30);
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
+        await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
 
         // Exactly takeOver after the reservation: its owner is presumed dead.
         var later = T0 + takeOver;
-        var taken = await Store.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(2), takeOver, None);
-        var seen = await Store.TryBeginAsync("s", "key-1", "hash-2", later.AddSeconds(1), TimeSpan.FromHours(2), takeOver, None);
+        var taken = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", later, TimeSpan.FromHours(2), takeOver, None);
+        var seen = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", later.AddSeconds(1), TimeSpan.FromHours(2), takeOver, None);
 
         Assert.True(taken.Started);
         Assert.Null(taken.Existing);
@@ -595,9 +583,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     public async Task Idempotency_FreshReservation_IsNotTakenOver()
     {
         var takeOver = TimeSpan.FromSeconds(30);
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
+        await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromHours(1), takeOver, None);
 
-        var early = await Store.TryBeginAsync("s", "key-1", "hash-2", T0 + takeOver - TimeSpan.FromMicroseconds(1), TimeSpan.FromHours(1), takeOver, None);
+        var early = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", T0 + takeOver - TimeSpan.FromMicroseconds(1), TimeSpan.FromHours(1), takeOver, None);
 
         Assert.False(early.Started);
         Assert.Equal(new IdempotencyRecord("s", "key-1", "hash-1", false, 0, null, T0, T0.AddHours(1)), early.Existing);
@@ -608,32 +596,32 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         var takeOver = TimeSpan.FromSeconds(30);
         var retention = TimeSpan.FromHours(1);
-        await Store.TryBeginAsync("s", "by-complete", "h", T0, retention, takeOver, None);
-        await Store.CompleteAsync("s", "by-complete", 200, "done", None);
+        await Stores.Idempotency.TryBeginAsync("s", "by-complete", "h", T0, retention, takeOver, None);
+        await Stores.Idempotency.CompleteAsync("s", "by-complete", 200, "done", None);
         var state = NewApproval("apr_1");
         await SaveCommittedAsync(Create(state) with { Idempotency = new IdempotencyCompletion("s", "by-write", "h", 201, "created", T0 + retention) });
 
         var lastMoment = T0 + retention - TimeSpan.FromMicroseconds(1);
-        var byComplete = await Store.TryBeginAsync("s", "by-complete", "h", lastMoment, retention, takeOver, None);
-        var byWrite = await Store.TryBeginAsync("s", "by-write", "h", lastMoment, retention, takeOver, None);
+        var byComplete = await Stores.Idempotency.TryBeginAsync("s", "by-complete", "h", lastMoment, retention, takeOver, None);
+        var byWrite = await Stores.Idempotency.TryBeginAsync("s", "by-write", "h", lastMoment, retention, takeOver, None);
 
         Assert.False(byComplete.Started);
         Assert.Equal("done", byComplete.Existing?.ResponseBody);
         Assert.False(byWrite.Started);
         Assert.Equal("created", byWrite.Existing?.ResponseBody);
         // Once expired, the key is free again.
-        Assert.True((await Store.TryBeginAsync("s", "by-write", "h", T0 + retention, retention, takeOver, None)).Started);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("s", "by-write", "h", T0 + retention, retention, takeOver, None)).Started);
     }
 
     [StoreFact]
     public async Task Idempotency_TwentyConcurrentTakeovers_ExactlyOneStarts()
     {
         var takeOver = TimeSpan.FromSeconds(30);
-        await Store.TryBeginAsync("s", "race", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
+        await Stores.Idempotency.TryBeginAsync("s", "race", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
         var later = T0.AddMinutes(1);
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            Task.Run(() => Store.TryBeginAsync("s", "race", $"hash-{i}", later, TimeSpan.FromHours(1), takeOver, None))));
+            Task.Run(() => Stores.Idempotency.TryBeginAsync("s", "race", $"hash-{i}", later, TimeSpan.FromHours(1), takeOver, None))));
 
         var winner = Array.FindIndex(claims, c => c.Started);
         Assert.Single(claims, c => c.Started);
@@ -646,17 +634,17 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         // Zero would let every concurrent caller take over the reservation the one before it made.
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            Store.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.Zero, None));
+            Stores.Idempotency.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.Zero, None));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
-            Store.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.FromSeconds(-1), None));
+            Stores.Idempotency.TryBeginAsync("s", "key-1", "h", T0, TimeSpan.FromHours(1), TimeSpan.FromSeconds(-1), None));
     }
 
     [StoreFact]
     public async Task Idempotency_HugeTakeOverAfter_NeverTakesOver()
     {
-        await Store.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromDays(3650), TimeSpan.MaxValue, None);
+        await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-1", T0, TimeSpan.FromDays(3650), TimeSpan.MaxValue, None);
 
-        var later = await Store.TryBeginAsync("s", "key-1", "hash-2", T0.AddDays(3000), TimeSpan.FromHours(1), TimeSpan.MaxValue, None);
+        var later = await Stores.Idempotency.TryBeginAsync("s", "key-1", "hash-2", T0.AddDays(3000), TimeSpan.FromHours(1), TimeSpan.MaxValue, None);
 
         Assert.False(later.Started);
         Assert.Equal("hash-1", later.Existing?.RequestHash);
@@ -671,13 +659,13 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task WriteWithIdempotency_CompletesItsReservation_InTheSameCommit()
     {
-        var reserved = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        var reserved = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.True(reserved.Started);
         var state = NewApproval("apr_1", createdAt: T0.AddSeconds(1));
         var completion = Completion("key-1");
 
         Assert.Equal(WriteOutcome.Committed, await SaveOneAsync(Create(state, [NewEvent(state, null)]) with { Idempotency = completion }));
-        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var replay = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.False(replay.Started);
         // The reservation's created_at stays; status, body and expiry are the completion's, exactly.
@@ -691,7 +679,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var completion = Completion("key-1", statusCode: 200, body: "");
 
         await SaveCommittedAsync(Create(state) with { Idempotency = completion });
-        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var replay = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
 
         Assert.False(replay.Started);
         // A record made by the write itself is created at the time of the write.
@@ -703,11 +691,11 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         // The first owner died; this request took the key over, then wrote with a different hash on record.
         var takeOver = TimeSpan.FromSeconds(30);
-        await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
-        Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), takeOver, None)).Started);
+        await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-dead", T0, TimeSpan.FromHours(1), takeOver, None);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), takeOver, None)).Started);
 
         await SaveCommittedAsync(Create(NewApproval("apr_1", createdAt: T0.AddMinutes(1))) with { Idempotency = Completion("key-1") });
-        var replay = await Store.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(2), TimeSpan.FromHours(1), takeOver, None);
+        var replay = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-1", "hash-1", T0.AddMinutes(2), TimeSpan.FromHours(1), takeOver, None);
 
         Assert.False(replay.Started);
         Assert.Equal(
@@ -720,10 +708,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         var a = NewApproval("apr_a");
         var aRequested = await CreateWithEventAsync(a);
-        await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
+        await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0, TimeSpan.FromHours(1), NoTakeOver, None);
         var staleA = a with { Status = ApprovalStatus.Approved, Version = 2 };
 
-        var outcomes = await Store.SaveAsync(
+        var outcomes = await Stores.State.SaveAsync(
         [
             Create(NewApproval("apr_b")) with { Idempotency = Completion("key-b") },
             Update(staleA, 5, aRequested.Hash, [NewEvent(staleA, aRequested.Hash, EventTypes.ApprovalApproved)]) with { Idempotency = Completion("key-stale") },
@@ -731,15 +719,15 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         ], None);
 
         Assert.Equal([WriteOutcome.Committed, WriteOutcome.Conflict, WriteOutcome.Conflict], outcomes);
-        var b = await Store.TryBeginAsync("tenant-a:create", "key-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var b = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-b", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(b.Started);
         Assert.True(b.Existing?.Completed);
         // The conflicting write's reservation is as it was: still open, no response.
-        var stale = await Store.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+        var stale = await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-stale", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
         Assert.False(stale.Started);
         Assert.Equal(new IdempotencyRecord("tenant-a:create", "key-stale", "hash-1", false, 0, null, T0, T0.AddHours(1)), stale.Existing);
         // And a conflicting write without a reservation leaves no record at all.
-        Assert.True((await Store.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None)).Started);
+        Assert.True((await Stores.Idempotency.TryBeginAsync("tenant-a:create", "key-duplicate", "hash-1", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None)).Started);
     }
 
     [StoreFact]
@@ -753,7 +741,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         for (var i = 0; i < 30; i++)
         {
-            var replay = await Store.TryBeginAsync("tenant-a:create", $"key-{29 - i:00}", $"hash-{i}", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
+            var replay = await Stores.Idempotency.TryBeginAsync("tenant-a:create", $"key-{29 - i:00}", $"hash-{i}", T0.AddMinutes(1), TimeSpan.FromHours(1), NoTakeOver, None);
             Assert.Equal(new IdempotencyRecord("tenant-a:create", $"key-{29 - i:00}", $"hash-{i}", true, 200 + i, $"body {i}", T0, T0.AddHours(24)), replay.Existing);
         }
     }
@@ -793,7 +781,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
 
         foreach (var (name, query, expected) in cases)
         {
-            var page = await Store.ListAsync(query, None);
+            var page = await Stores.ApprovalQueries.ListAsync(query, None);
             var actual = page.Items.Select(s => s.Id).ToArray();
             Assert.True(expected.SequenceEqual(actual), $"{name}: expected [{string.Join(", ", expected)}], got [{string.Join(", ", actual)}]");
             Assert.Null(page.Next);
@@ -806,7 +794,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var state = NewApproval("apr_1") with { Decisions = [new Decision(DecisionKind.Reject, "bob", "Bob", "no", T0.AddMinutes(1))], ContextJson = """{"k":[1]}""" };
         await SaveCommittedAsync(Create(state));
 
-        var listed = Assert.Single((await Store.ListAsync(new ApprovalQuery("tenant-a"), None)).Items);
+        var listed = Assert.Single((await Stores.ApprovalQueries.ListAsync(new ApprovalQuery("tenant-a"), None)).Items);
 
         AssertSameState(state, listed);
     }
@@ -834,7 +822,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var pages = 0;
         do
         {
-            var page = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = cursor }, None);
+            var page = await Stores.ApprovalQueries.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = cursor }, None);
             pages++;
             Assert.True(page.Items.Count <= 10);
             seen.AddRange(page.Items.Select(s => s.Id));
@@ -854,10 +842,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         await SaveCommittedAsync([.. Enumerable.Range(0, 20).Select(i => Create(NewApproval($"apr_{i:00}", createdAt: T0.AddSeconds(i))))]);
 
-        var first = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10 }, None);
+        var first = await Stores.ApprovalQueries.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10 }, None);
         Assert.NotNull(first.Next);
         Assert.Equal(new PageCursor(T0.AddSeconds(10), "apr_10"), first.Next);
-        var second = await Store.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = first.Next }, None);
+        var second = await Stores.ApprovalQueries.ListAsync(new ApprovalQuery("tenant-a") { Limit = 10, After = first.Next }, None);
 
         Assert.Equal(10, second.Items.Count);
         Assert.Equal("apr_00", second.Items[^1].Id);
@@ -869,10 +857,10 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         await SeedListAsync();
 
-        Assert.Equal(2, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Approved, None));
-        Assert.Equal(0, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
-        Assert.Equal(1, await Store.CountAsync("tenant-b", ApprovalStatus.Pending, None));
+        Assert.Equal(2, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Approved, None));
+        Assert.Equal(0, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Expired, None));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-b", ApprovalStatus.Pending, None));
     }
 
     [StoreFact]
@@ -880,8 +868,8 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         await SeedListAsync();
 
-        var counts = await Store.CountByStatusAsync("tenant-a", None);
-        var none = await Store.CountByStatusAsync("tenant-c", None);
+        var counts = await Stores.ApprovalQueries.CountByStatusAsync("tenant-a", None);
+        var none = await Stores.ApprovalQueries.CountByStatusAsync("tenant-c", None);
 
         Assert.Equal(Enum.GetValues<ApprovalStatus>().Length, counts.Count);
         Assert.Equal(2, counts[ApprovalStatus.Pending]);
@@ -903,9 +891,9 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         // A write that keeps the status changes no count.
         await SaveCommittedAsync(Update(expired with { Title = "Renamed", Version = 3 }, 2, requested.Hash));
 
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Pending, None));
-        Assert.Equal(1, await Store.CountAsync("tenant-a", ApprovalStatus.Expired, None));
-        Assert.Equal(["apr_1"], (await Store.ListAsync(new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Expired }, None)).Items.Select(s => s.Id));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Pending, None));
+        Assert.Equal(1, await Stores.ApprovalQueries.CountAsync("tenant-a", ApprovalStatus.Expired, None));
+        Assert.Equal(["apr_1"], (await Stores.ApprovalQueries.ListAsync(new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Expired }, None)).Items.Select(s => s.Id));
     }
 
     // ---- change feed ----
@@ -917,7 +905,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         var listening = Task.Run(async () =>
         {
             var notices = new List<EventLogMoved>();
-            await foreach (var notice in Store.ListenAsync(cancel.Token))
+            await foreach (var notice in Stores.ChangeFeed.ListenAsync(cancel.Token))
             {
                 notices.Add(notice);
             }
@@ -936,7 +924,7 @@ public abstract partial class StoreContractTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource();
         await cancel.CancelAsync();
 
-        await using var notices = Store.ListenAsync(cancel.Token).GetAsyncEnumerator();
+        await using var notices = Stores.ChangeFeed.ListenAsync(cancel.Token).GetAsyncEnumerator();
 
         Assert.False(await notices.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
     }
@@ -948,16 +936,16 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     {
         var requested = await CreateWithEventAsync(NewApproval("apr_1"));
 
-        await Store.MigrateAsync(None);
-        await Store.MigrateAsync(None);
+        await Stores.Database.MigrateAsync(None);
+        await Stores.Database.MigrateAsync(None);
 
-        Assert.NotNull(await Store.LoadApprovalAsync("apr_1", None));
-        Assert.Equal([requested.Id], (await Store.ReadAfterAsync(0, 10, None)).Select(e => e.Id));
+        Assert.NotNull(await Stores.State.LoadApprovalAsync("apr_1", None));
+        Assert.Equal([requested.Id], (await Stores.Events.ReadAfterAsync(0, 10, None)).Select(e => e.Id));
     }
 
     [StoreFact]
     public async Task IsReachable_WhenTheDatabaseAnswers_IsTrue()
     {
-        Assert.True(await Store.IsReachableAsync(None));
+        Assert.True(await Stores.Database.IsReachableAsync(None));
     }
 }

@@ -2,19 +2,21 @@ using System.Text;
 using Approvals.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Storage.PostgreSql.PostgresParameters;
 
 namespace Approvals.Storage.PostgreSql;
 
-public sealed partial class PostgresApprovalsStore : IAuditLog
+/// <summary>One tenant's events, filtered, in log order.</summary>
+public sealed class PostgresAuditLog(PostgresStoreDatabase database) : IAuditLog
 {
     public async Task<AuditPage> QueryAuditAsync(AuditQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
-        // EventOrderLockSql makes seq order commit order, so a page read in seq order never passes over
-        // an event that commits later with a lower seq (see ReadAfterAsync).
-        var sql = new StringBuilder(SelectEvents).Append(" WHERE tenant_id = @tenant AND seq > @after");
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        // PostgresStateStore.EventOrderLockSql makes seq order commit order, so a page read in seq order never
+        // passes over an event that commits later with a lower seq (see PostgresEventLog.ReadAfterAsync).
+        var sql = new StringBuilder(PostgresEventRows.Select).Append(" WHERE tenant_id = @tenant AND seq > @after");
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
         command.Parameters.Add(Text("tenant", query.TenantId));
         command.Parameters.Add(new NpgsqlParameter<long>("after", query.AfterSeq));
@@ -46,7 +48,7 @@ public sealed partial class PostgresApprovalsStore : IAuditLog
         }
         sql.Append(" ORDER BY seq LIMIT @limit;");
         command.CommandText = sql.ToString();
-        var rows = await ReadEventsAsync(command, cancellationToken);
+        var rows = await PostgresEventRows.ReadAsync(command, cancellationToken);
         // The extra row only tells that another page exists.
         var items = rows.Take(query.Limit).ToList();
         return new AuditPage(items, rows.Count > query.Limit ? items[^1].Seq : null);
@@ -54,7 +56,7 @@ public sealed partial class PostgresApprovalsStore : IAuditLog
 
     public async Task<long?> FindEventSeqAsync(string tenantId, string eventId, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT seq FROM events WHERE id = @id AND tenant_id = @tenant;", connection);
         command.Parameters.Add(Text("id", eventId));
         command.Parameters.Add(Text("tenant", tenantId));
@@ -64,7 +66,7 @@ public sealed partial class PostgresApprovalsStore : IAuditLog
 
     public async Task<long> LatestSeqAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT coalesce(max(seq), 0) FROM events;", connection);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }

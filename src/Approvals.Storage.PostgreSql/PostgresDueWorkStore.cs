@@ -1,9 +1,11 @@
 using Approvals.Core.Storage;
 using Npgsql;
+using static Approvals.Storage.PostgreSql.PostgresParameters;
 
 namespace Approvals.Storage.PostgreSql;
 
-public sealed partial class PostgresApprovalsStore : IDueWorkStore
+/// <summary>What has fallen due, for the start-up catch-up.</summary>
+public sealed class PostgresDueWorkStore(PostgresStoreDatabase database) : IDueWorkStore
 {
     // Each walks its partial index (migration 0009) from the start, or from the position it resumes after, and
     // stops at now or at the limit: the cost follows what is overdue, not what is pending. The status is a
@@ -22,7 +24,7 @@ public sealed partial class PostgresApprovalsStore : IDueWorkStore
 
     public async Task EffectDoneAsync(string workflowId, long version, DateTimeOffset? wakeAt, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         // The version check leaves a run that has moved on alone: its own write set its due time.
         await using var command = new NpgsqlCommand("UPDATE workflows SET due_at = @due_at WHERE id = @id AND version = @version;", connection);
         command.Parameters.Add(Text("id", workflowId));
@@ -35,7 +37,7 @@ public sealed partial class PostgresApprovalsStore : IDueWorkStore
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
         command.Parameters.Add(Time("now", now));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));

@@ -6,7 +6,7 @@ using Dapper;
 namespace Approvals.Storage.Sqlite;
 
 /// <summary>Webhook subscriptions and deliveries. The single in-process writer makes a claim exclusive without row locks.</summary>
-public sealed partial class SqliteApprovalsStore : IWebhookStore
+public sealed class SqliteWebhookStore(SqliteStoreDatabase database) : IWebhookStore
 {
     private const string SubscriptionColumns = "s.id, s.tenant_id, s.url, s.event_types, s.secret, s.created_at, s.disabled_at, s.failing_since";
 
@@ -14,7 +14,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
         "d.id, d.subscription_id, d.event_id, d.event_type, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, d.delivered_at";
 
     public Task CreateSubscriptionAsync(WebhookSubscription subscription, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
             INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, secret, created_at, disabled_at, failing_since, deleted_at)
             VALUES (@Id, @TenantId, @Url, @types, @Secret, @created, NULL, NULL, NULL);
@@ -24,7 +24,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
 
     public async Task<WebhookSubscription?> GetSubscriptionAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<SubscriptionRow>(new CommandDefinition(
             $"SELECT {SubscriptionColumns} FROM webhook_subscriptions s WHERE s.tenant_id = @tenantId AND s.id = @id AND s.deleted_at IS NULL;",
             new { tenantId, id }, cancellationToken: cancellationToken));
@@ -33,7 +33,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookSubscription>> ListSubscriptionsAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<SubscriptionRow>(new CommandDefinition(
             $"SELECT {SubscriptionColumns} FROM webhook_subscriptions s WHERE s.tenant_id = @tenantId AND s.deleted_at IS NULL ORDER BY s.created_at, s.id;",
             new { tenantId }, cancellationToken: cancellationToken));
@@ -41,12 +41,12 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
     }
 
     public Task<bool> DeleteSubscriptionAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
+        database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
             "UPDATE webhook_subscriptions SET deleted_at = @now WHERE tenant_id = @tenantId AND id = @id AND deleted_at IS NULL;",
             new { tenantId, id, now = Micros.From(now) }, transaction) == 1, cancellationToken);
 
     public Task DisableSubscriptionAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             "UPDATE webhook_subscriptions SET disabled_at = @now WHERE id = @id AND disabled_at IS NULL;",
             new { id, now = Micros.From(now) }, transaction), cancellationToken);
 
@@ -56,7 +56,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
         {
             return Task.CompletedTask;
         }
-        return WriteAsync((connection, transaction) => connection.ExecuteAsync(
+        return database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
             INSERT INTO webhook_deliveries (id, subscription_id, tenant_id, event_id, event_seq, event_type, status, attempts, created_at, next_attempt_at)
             VALUES (@Id, @SubscriptionId, @TenantId, @EventId, @EventSeq, @EventType, 'pending', 0, @Due, @Due)
@@ -69,7 +69,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
     public Task<IReadOnlyList<ClaimedWebhookDelivery>> ClaimDueDeliveriesAsync(DateTimeOffset now, int limit, TimeSpan lease, CancellationToken cancellationToken)
     {
         var token = Guid.NewGuid().ToString("N");
-        return WriteAsync(async (connection, transaction) =>
+        return database.WriteAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(
                 """
@@ -97,7 +97,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
     }
 
     public Task<bool> RecordAttemptAsync(ClaimedWebhookDelivery claimed, WebhookAttempt attempt, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) =>
+        database.WriteAsync(async (connection, transaction) =>
         {
             var status = attempt.Delivered ? "delivered" : attempt.RetryAt is null ? "dead" : "pending";
             var updated = await connection.ExecuteAsync(
@@ -127,7 +127,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string tenantId, string subscriptionId, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             $"""
             SELECT {DeliveryColumns} FROM webhook_deliveries d
@@ -139,7 +139,7 @@ public sealed partial class SqliteApprovalsStore : IWebhookStore
     }
 
     public Task<bool> RedeliverAsync(string tenantId, string subscriptionId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
+        database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
             """
             UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = @now, claimed_until = NULL, claim_token = NULL
             WHERE id = @deliveryId AND subscription_id = @subscriptionId AND tenant_id = @tenantId

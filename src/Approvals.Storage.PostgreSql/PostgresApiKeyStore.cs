@@ -1,10 +1,12 @@
 using Approvals.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Storage.PostgreSql.PostgresParameters;
 
 namespace Approvals.Storage.PostgreSql;
 
-public sealed partial class PostgresApprovalsStore : IApiKeyStore
+/// <summary>API keys, stored by prefix and hash.</summary>
+public sealed class PostgresApiKeyStore(PostgresStoreDatabase database) : IApiKeyStore
 {
     private const string SelectApiKeys =
         "SELECT id, tenant_id, name, prefix, hash, scopes, created_by, created_at, revoked_at, last_used_at FROM api_keys";
@@ -12,7 +14,7 @@ public sealed partial class PostgresApprovalsStore : IApiKeyStore
     public async Task<bool> CreateApiKeyAsync(StoredApiKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_by, created_at)
@@ -32,7 +34,7 @@ public sealed partial class PostgresApprovalsStore : IApiKeyStore
 
     public async Task<StoredApiKey?> FindApiKeyByPrefixAsync(string prefix, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"{SelectApiKeys} WHERE prefix = @prefix;", connection);
         command.Parameters.Add(Text("prefix", prefix));
         return (await ReadApiKeysAsync(command, cancellationToken)).SingleOrDefault();
@@ -40,7 +42,7 @@ public sealed partial class PostgresApprovalsStore : IApiKeyStore
 
     public async Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"{SelectApiKeys} WHERE tenant_id = @tenant ORDER BY created_at DESC, id DESC;", connection);
         command.Parameters.Add(Text("tenant", tenantId));
         return await ReadApiKeysAsync(command, cancellationToken);
@@ -48,7 +50,7 @@ public sealed partial class PostgresApprovalsStore : IApiKeyStore
 
     public async Task<bool> RevokeApiKeyAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id AND tenant_id = @tenant;", connection);
         command.Parameters.Add(Text("tenant", tenantId));
@@ -59,7 +61,7 @@ public sealed partial class PostgresApprovalsStore : IApiKeyStore
 
     public async Task TouchApiKeyAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             "UPDATE api_keys SET last_used_at = @now WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now);", connection);
         command.Parameters.Add(Text("id", id));

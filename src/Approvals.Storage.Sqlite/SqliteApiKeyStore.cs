@@ -3,7 +3,8 @@ using Dapper;
 
 namespace Approvals.Storage.Sqlite;
 
-public sealed partial class SqliteApprovalsStore : IApiKeyStore
+/// <summary>API keys, stored by prefix and hash.</summary>
+public sealed class SqliteApiKeyStore(SqliteStoreDatabase database) : IApiKeyStore
 {
     private const string SelectApiKeys =
         "SELECT id, tenant_id, name, prefix, hash, scopes, created_by, created_at, revoked_at, last_used_at FROM api_keys";
@@ -11,7 +12,7 @@ public sealed partial class SqliteApprovalsStore : IApiKeyStore
     public Task<bool> CreateApiKeyAsync(StoredApiKey key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
+        return database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
             """
             INSERT INTO api_keys (id, tenant_id, name, prefix, hash, scopes, created_by, created_at, revoked_at, last_used_at)
             VALUES (@Id, @TenantId, @Name, @Prefix, @Hash, @scopes, @CreatedBy, @createdAt, NULL, NULL)
@@ -23,7 +24,7 @@ public sealed partial class SqliteApprovalsStore : IApiKeyStore
 
     public async Task<StoredApiKey?> FindApiKeyByPrefixAsync(string prefix, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ApiKeyRow>(new CommandDefinition(
             $"{SelectApiKeys} WHERE prefix = @prefix;", new { prefix }, cancellationToken: cancellationToken));
         return row?.ToKey();
@@ -31,19 +32,19 @@ public sealed partial class SqliteApprovalsStore : IApiKeyStore
 
     public async Task<IReadOnlyList<StoredApiKey>> ListApiKeysAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<ApiKeyRow>(new CommandDefinition(
             $"{SelectApiKeys} WHERE tenant_id = @tenantId ORDER BY created_at DESC, id DESC;", new { tenantId }, cancellationToken: cancellationToken));
         return rows.Select(r => r.ToKey()).ToList();
     }
 
     public Task<bool> RevokeApiKeyAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
+        database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
             "UPDATE api_keys SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id AND tenant_id = @tenantId;",
             new { tenantId, id, now = Micros.From(now) }, transaction) == 1, cancellationToken);
 
     public Task TouchApiKeyAsync(string id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        WriteAsync((connection, transaction) => connection.ExecuteAsync(
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             "UPDATE api_keys SET last_used_at = @now WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now);",
             new { id, now = Micros.From(now) }, transaction), cancellationToken);
 

@@ -2,11 +2,12 @@ using Approvals.Core.Events;
 using Approvals.Core.Storage;
 using Npgsql;
 using NpgsqlTypes;
+using static Approvals.Storage.PostgreSql.PostgresParameters;
 
 namespace Approvals.Storage.PostgreSql;
 
 /// <summary>Webhook subscriptions and deliveries; any number of nodes claim due deliveries side by side.</summary>
-public sealed partial class PostgresApprovalsStore : IWebhookStore
+public sealed class PostgresWebhookStore(PostgresStoreDatabase database) : IWebhookStore
 {
     private const string SubscriptionColumns = "s.id, s.tenant_id, s.url, s.event_types, s.secret, s.created_at, s.disabled_at, s.failing_since";
 
@@ -16,7 +17,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
     public async Task CreateSubscriptionAsync(WebhookSubscription subscription, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             """
             INSERT INTO webhook_subscriptions (id, tenant_id, url, event_types, secret, created_at)
             VALUES (@id, @tenant, @url, @types, @secret, @created);
@@ -32,7 +33,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task<WebhookSubscription?> GetSubscriptionAsync(string tenantId, string id, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             $"SELECT {SubscriptionColumns} FROM webhook_subscriptions s WHERE s.tenant_id = @tenant AND s.id = @id AND s.deleted_at IS NULL;");
         command.Parameters.Add(Text("tenant", tenantId));
         command.Parameters.Add(Text("id", id));
@@ -42,7 +43,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookSubscription>> ListSubscriptionsAsync(string tenantId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             $"SELECT {SubscriptionColumns} FROM webhook_subscriptions s WHERE s.tenant_id = @tenant AND s.deleted_at IS NULL ORDER BY s.created_at, s.id;");
         command.Parameters.Add(Text("tenant", tenantId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -56,7 +57,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task<bool> DeleteSubscriptionAsync(string tenantId, string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             "UPDATE webhook_subscriptions SET deleted_at = @now WHERE tenant_id = @tenant AND id = @id AND deleted_at IS NULL;");
         command.Parameters.Add(Text("tenant", tenantId));
         command.Parameters.Add(Text("id", id));
@@ -66,7 +67,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task DisableSubscriptionAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("UPDATE webhook_subscriptions SET disabled_at = @now WHERE id = @id AND disabled_at IS NULL;");
+        await using var command = database.DataSource.CreateCommand("UPDATE webhook_subscriptions SET disabled_at = @now WHERE id = @id AND disabled_at IS NULL;");
         command.Parameters.Add(Text("id", id));
         command.Parameters.Add(Time("now", now));
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -80,7 +81,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
             return;
         }
         // One statement for the whole batch, from parallel arrays.
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             """
             INSERT INTO webhook_deliveries (id, subscription_id, tenant_id, event_id, event_seq, event_type, status, attempts, created_at, next_attempt_at)
             SELECT id, subscription_id, tenant_id, event_id, event_seq, event_type, 'pending', 0, due, due
@@ -106,7 +107,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
         var token = Guid.NewGuid().ToString("N");
         // SKIP LOCKED: concurrent claimers take disjoint rows instead of queueing; a row another claimer
         // committed meanwhile is re-checked against the WHERE (its new claimed_until) and dropped.
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             $"""
             WITH due AS (
                 SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
@@ -150,7 +151,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
         ArgumentNullException.ThrowIfNull(attempt);
         // Both statements in one round trip and one transaction; the subscription changes only when the
         // claim still held (the CTE's row count).
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             $"""
             WITH recorded AS (
                 UPDATE webhook_deliveries
@@ -178,7 +179,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookDelivery>> ListDeliveriesAsync(string tenantId, string subscriptionId, int limit, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             $"""
             SELECT {DeliveryColumns} FROM webhook_deliveries d
             WHERE d.tenant_id = @tenant AND d.subscription_id = @subscription
@@ -198,7 +199,7 @@ public sealed partial class PostgresApprovalsStore : IWebhookStore
 
     public async Task<bool> RedeliverAsync(string tenantId, string subscriptionId, string deliveryId, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
+        await using var command = database.DataSource.CreateCommand(
             """
             UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = @now, claimed_until = NULL, claim_token = NULL
             WHERE id = @delivery AND subscription_id = @subscription AND tenant_id = @tenant
