@@ -34,12 +34,13 @@ public sealed class BenchTarget : IAsyncDisposable
         {
             var folder = Directory.CreateTempSubdirectory("approvals-bench-").FullName;
             var database = new SqliteStoreDatabase($"Data Source={Path.Combine(folder, "bench.db")}");
-            target = new BenchTarget(database, new SqliteStateStore(database), new SqliteApprovalQueries(database), new SqliteEventLog(database), () =>
-            {
-                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-                Directory.Delete(folder, recursive: true);
-                return ValueTask.CompletedTask;
-            });
+            target = new BenchTarget(database, new SqliteStateStore(database), new SqliteApprovalQueries(database), new SqliteEventLog(database),
+                () =>
+                {
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    Directory.Delete(folder, recursive: true);
+                    return ValueTask.CompletedTask;
+                });
         }
         else
         {
@@ -51,14 +52,16 @@ public sealed class BenchTarget : IAsyncDisposable
             {
                 await admin.CreateCommand($"CREATE SCHEMA {schema};").ExecuteNonQueryAsync();
             }
-            var dataSource = PostgresStoreDatabase.CreateDataSource(new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString);
+            var dataSource = PostgresStoreDatabase.CreateDataSource(
+                new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema }.ConnectionString);
             var database = new PostgresStoreDatabase(dataSource);
-            target = new BenchTarget(database, new PostgresStateStore(database), new PostgresApprovalQueries(database), new PostgresEventLog(database), async () =>
-            {
-                await dataSource.DisposeAsync();
-                await using var admin = NpgsqlDataSource.Create(connectionString);
-                await admin.CreateCommand($"DROP SCHEMA {schema} CASCADE;").ExecuteNonQueryAsync();
-            });
+            target = new BenchTarget(database, new PostgresStateStore(database), new PostgresApprovalQueries(database), new PostgresEventLog(database),
+                async () =>
+                {
+                    await dataSource.DisposeAsync();
+                    await using var admin = NpgsqlDataSource.Create(connectionString);
+                    await admin.CreateCommand($"DROP SCHEMA {schema} CASCADE;").ExecuteNonQueryAsync();
+                });
         }
         await target.Database.MigrateAsync(CancellationToken.None);
         return target;

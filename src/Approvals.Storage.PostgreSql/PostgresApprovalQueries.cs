@@ -42,7 +42,8 @@ public sealed class PostgresApprovalQueries(PostgresStoreDatabase database) : IA
             sql.Append(" AND created_at < @created_before");
             command.Parameters.Add(Time("created_before", before));
         }
-        return Paging.ToPage(await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, ApprovalStateJson.Deserialize, cancellationToken), query.Limit);
+        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, ApprovalStateJson.Deserialize, cancellationToken);
+        return Paging.ToPage(rows, query.Limit);
     }
 
     // Counts read the counters SaveAsync keeps (O(1)), not a scan of the tenant's rows.

@@ -10,7 +10,8 @@ namespace Approvals.Storage.PostgreSql;
 
 /// <summary>
 /// Approval and workflow state, loaded by id and saved in version-checked batches, each batch one transaction
-/// with its events, idempotent replies, status counters and change notice.
+/// with its events, idempotent replies, status counters and change notice. Both kinds in one class: a group
+/// commit's batch mixes them in one transaction.
 /// </summary>
 public sealed class PostgresStateStore(PostgresStoreDatabase database) : IStateStore
 {

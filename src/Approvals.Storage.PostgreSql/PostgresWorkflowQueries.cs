@@ -22,6 +22,7 @@ public sealed class PostgresWorkflowQueries(PostgresStoreDatabase database) : IW
             sql.Append(" AND status = @status");
             command.Parameters.Add(Text("status", WorkflowStateMachine.Wire(status)));
         }
-        return Paging.ToPage(await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, WorkflowStateJson.Deserialize, cancellationToken), query.Limit);
+        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, WorkflowStateJson.Deserialize, cancellationToken);
+        return Paging.ToPage(rows, query.Limit);
     }
 }

@@ -3,7 +3,10 @@ using Dapper;
 
 namespace Approvals.Storage.Sqlite;
 
-/// <summary>Approval and workflow state, loaded by id and saved in version-checked batches with their events and idempotent replies.</summary>
+/// <summary>
+/// Approval and workflow state, loaded by id and saved in version-checked batches with their events and
+/// idempotent replies. Both kinds in one class: a group commit's batch mixes them in one transaction.
+/// </summary>
 public sealed class SqliteStateStore(SqliteStoreDatabase database) : IStateStore
 {
     public async Task<StoredApproval?> LoadApprovalAsync(string id, CancellationToken cancellationToken)
