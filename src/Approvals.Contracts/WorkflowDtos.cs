@@ -27,3 +27,20 @@ public sealed record StepRunDto(int Run, string Step, string? Outcome, string? A
 
 /// <summary>The body of a workflow list call.</summary>
 public sealed record WorkflowListDto(IReadOnlyList<WorkflowDto> Data, string? NextCursor);
+
+/// <summary>Body of <c>POST /v1/workflows/{id}/approval</c>: decides the approval the workflow waits on.</summary>
+/// <param name="Action"><c>approve</c> or <c>reject</c>.</param>
+/// <param name="Note">The note or reason recorded with the decision.</param>
+public sealed record WorkflowApprovalBody([property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.DataAnnotations.AllowedValues("approve", "reject")] string? Action = null, string? Note = null);
+
+/// <summary>Body of <c>POST /v1/workflows/{id}/steps/{step}/complete</c>.</summary>
+/// <param name="Output">Any JSON the worker reports (at most 64 KiB), kept in the step's history.</param>
+public sealed record CompleteTaskBody(System.Text.Json.JsonElement? Output = null);
+
+/// <summary>Body of <c>POST /v1/workflows/{id}/steps/{step}/fail</c>.</summary>
+/// <param name="Error">What went wrong, kept in the step's history.</param>
+public sealed record FailTaskBody(string? Error = null);
+
+/// <summary>Body of <c>POST /v1/workflows/{id}/cancel</c>.</summary>
+/// <param name="Reason">Why the workflow is cancelled.</param>
+public sealed record CancelWorkflowBody(string? Reason = null);

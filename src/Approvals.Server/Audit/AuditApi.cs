@@ -49,7 +49,7 @@ public static class AuditApi
             return Problems.Result(parsed.Error!);
         }
         var page = await log.QueryAuditAsync(parsed.Value!, ct);
-        var dto = new AuditListDto(page.Items.Select(AuditEntryDto.From).ToList(), page.NextAfterSeq is { } next ? EncodeCursor(next) : null);
+        var dto = new AuditListDto(page.Items.Select(AuditMapping.ToAuditEntry).ToList(), page.NextAfterSeq is { } next ? EncodeCursor(next) : null);
         return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
     }
 
@@ -94,7 +94,7 @@ public static class AuditApi
                 }
                 else
                 {
-                    text.Append(JsonSerializer.Serialize(AuditEntryDto.From(e), WireJson.Options)).Append('\n');
+                    text.Append(JsonSerializer.Serialize(e.ToAuditEntry(), WireJson.Options)).Append('\n');
                 }
             }
             await response.WriteAsync(text.ToString(), ct);

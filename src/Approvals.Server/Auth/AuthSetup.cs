@@ -99,7 +99,7 @@ public sealed class TokenKey
             SecurityKey = null;
             return;
         }
-        var (key, generated, path) = SigningKeys.Resolve(auth.Value, storage.Value, server.Value);
+        var (key, generated, path) = Tokens.SigningKeys.Resolve(auth.Value.SigningKey, storage.Value.IsSqlite, server.Value.DataFolder);
         SecurityKey = new SymmetricSecurityKey(key);
         KeptInDataFolder = path is not null;
         if (generated)

@@ -90,8 +90,7 @@ public static class PrincipalMapping
     }
 
     /// <summary>An approval level as a claim or an option writes it: digits only (not "1.5", "-1", " 3" or ""), 1 to 4.</summary>
-    public static bool TryParseApprovalLevel(string text, out int level) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out level) && level is >= 1 and <= RiskPolicy.MaxLevel;
+    public static bool TryParseApprovalLevel(string text, out int level) => Tokens.TokenRequest.TryParseApprovalLevel(text, out level);
 
     /// <summary>The caller's principal (the endpoint requires authentication, so one exists).</summary>
     public static Principal Caller(this HttpContext http) =>

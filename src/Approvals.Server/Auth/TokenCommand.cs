@@ -1,10 +1,6 @@
 using System.Globalization;
-using System.Security.Claims;
-using System.Xml;
 using Approvals.Core.Approvals;
-using Approvals.Server.Configuration;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using Approvals.Tokens;
 
 namespace Approvals.Server.Auth;
 
@@ -46,37 +42,33 @@ public static class TokenCommand
             return Usage();
         }
         // The server refuses a token whose approval_level is not 1–4; better to say so than to print one.
-        if (level is not null && !PrincipalMapping.TryParseApprovalLevel(level, out _))
+        var approvalLevel = 0;
+        if (level is not null && !TokenRequest.TryParseApprovalLevel(level, out approvalLevel))
         {
             Console.Error.WriteLine($"--level must be a whole number from 1 to {RiskPolicy.MaxLevel}.");
             return Usage();
         }
-        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-        var (key, generated, path) = SigningKeys.Resolve(auth, storage, server);
-        if (generated)
+        if (!TokenRequest.TryParseLifetime(expires, out var lifetime))
+        {
+            Console.Error.WriteLine("--expires must be an ISO 8601 duration, such as PT8H.");
+            return Usage();
+        }
+        var request = new TokenRequest(sub, roles)
+        {
+            Name = name, Tenant = tenant, ApprovalLevel = level is null ? null : approvalLevel, Lifetime = lifetime,
+        };
+        if (request.Problem() is { } problem)
+        {
+            Console.Error.WriteLine(problem);
+            return Usage();
+        }
+        // The same minting as the command line's `approvals token`, from the same settings.
+        var minted = DevelopmentTokens.Mint(request, SigningSettings.FromConfiguration(configuration));
+        if (minted.GeneratedKeyPath is { } path)
         {
             Console.Error.WriteLine($"Generated a signing key in {path}; the server will use it too.");
         }
-
-        var claims = new List<Claim> { new("sub", sub) };
-        claims.AddRange(roles.Select(r => new Claim("role", r)));
-        if (name is not null) { claims.Add(new Claim("name", name)); }
-        if (tenant is not null) { claims.Add(new Claim("tenant", tenant)); }
-        if (level is not null) { claims.Add(new Claim("approval_level", level, ClaimValueTypes.Integer)); }
-        var now = DateTime.UtcNow;
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = auth.Issuer,
-            Audience = auth.Audience,
-            Subject = new ClaimsIdentity(claims),
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = now + XmlConvert.ToTimeSpan(expires),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key), SecurityAlgorithms.HmacSha256),
-        });
-        Console.WriteLine(token);
+        Console.WriteLine(minted.Token);
         return 0;
     }
 

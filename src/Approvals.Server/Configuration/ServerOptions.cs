@@ -6,7 +6,7 @@ public sealed class ServerOptions
     public const string Section = "Approvals";
 
     /// <summary>Where the SQLite database and a generated signing key live.</summary>
-    public string DataFolder { get; set; } = "data";
+    public string DataFolder { get; set; } = Tokens.SigningSettings.DefaultDataFolder;
 
     /// <summary>How long an Idempotency-Key's response is kept for replay.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
@@ -21,7 +21,7 @@ public sealed class StorageOptions
     public const string Section = "Approvals:Storage";
 
     /// <summary><c>sqlite</c> (default: one node, a file in the data folder) or <c>postgres</c> (several nodes).</summary>
-    public string Provider { get; set; } = "sqlite";
+    public string Provider { get; set; } = Tokens.SigningSettings.DefaultProvider;
 
     /// <summary>The database; for SQLite the default is <c>Data Source={DataFolder}/approvals.db</c>.</summary>
     public string? ConnectionString { get; set; }
@@ -29,7 +29,7 @@ public sealed class StorageOptions
     public bool IsPostgres => string.Equals(Provider, "postgres", StringComparison.OrdinalIgnoreCase)
         || string.Equals(Provider, "postgresql", StringComparison.OrdinalIgnoreCase);
 
-    public bool IsSqlite => string.Equals(Provider, "sqlite", StringComparison.OrdinalIgnoreCase);
+    public bool IsSqlite => Tokens.SigningSettings.IsSqliteProvider(Provider);
 }
 
 /// <summary>The <c>Approvals:Auth</c> section.</summary>
@@ -40,9 +40,9 @@ public sealed class AuthOptions
     /// <summary>HS256 key (≥ 32 bytes; base64 or text). Generated into the data folder when absent (SQLite only).</summary>
     public string? SigningKey { get; set; }
 
-    public string Issuer { get; set; } = "approvals";
+    public string Issuer { get; set; } = Tokens.SigningSettings.DefaultIssuer;
 
-    public string Audience { get; set; } = "approvals";
+    public string Audience { get; set; } = Tokens.SigningSettings.DefaultAudience;
 
     /// <summary>An OIDC authority whose keys validate tokens instead of the signing key.</summary>
     public string? Authority { get; set; }

@@ -118,7 +118,7 @@ public static class EventsApi
                 if (filter.Matches(e.Type))
                 {
                     frames.Append("id: ").Append(e.Id).Append('\n')
-                        .Append("data: ").Append(JsonSerializer.Serialize(EventDto.From(e), WireJson.Options)).Append("\n\n");
+                        .Append("data: ").Append(JsonSerializer.Serialize(e.ToDto(), WireJson.Options)).Append("\n\n");
                 }
                 after = e.Seq;
             }

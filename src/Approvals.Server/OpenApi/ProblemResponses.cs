@@ -1,3 +1,4 @@
+using Approvals.Contracts;
 using Microsoft.AspNetCore.OpenApi;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.WebUtilities;

@@ -1,11 +1,11 @@
 using System.ComponentModel;
 using System.Text.Json.Serialization;
 
-namespace Approvals.Server.Http;
+namespace Approvals.Contracts;
 
 /// <summary>
-/// The body of every error (<c>application/problem+json</c>, RFC 9457): what <see cref="Problems"/> writes
-/// and what the OpenAPI document shows, so the two cannot drift apart.
+/// The body of every error (<c>application/problem+json</c>, RFC 9457): what the server writes, what its
+/// OpenAPI document shows and what clients read, so none of them can drift apart.
 /// </summary>
 [Description("An error (RFC 9457 problem details) with the stable code of API.md.")]
 public sealed record ApiProblem(
@@ -29,11 +29,4 @@ public sealed record ApiProblem(
     [Description("For precondition_failed: the resource's current ETag.")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Etag { get; init; }
-}
-
-/// <summary>Declares the problems an endpoint (or a group) answers with, for the OpenAPI document.</summary>
-public static class ProblemMetadata
-{
-    public static TBuilder ProducesProblems<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata([.. statuses.Select(status => new ProducesResponseTypeMetadata(status, typeof(ApiProblem), [Problems.ContentType]))]);
 }
