@@ -66,7 +66,7 @@ public abstract partial class HttpClientTests<TServer>
         var failed = await EventuallyAsync(ops, started.Id, w => w.Status == "failed", "the rejection to reach the workflow");
 
         Assert.Equal(("rejected", "not now"), (rejected.Status, rejected.DecisionNote));
-        Assert.Equal("rejected", failed.History.Single(r => r.Step == "review").Outcome);
+        Assert.Equal(("failed", rejected.Id), (failed.History.Single(r => r.Step == "review").Outcome, failed.History.Single(r => r.Step == "review").ApprovalId));
     }
 
     [StoreFact]
