@@ -16,6 +16,11 @@ root.Subcommands.Add(TokenCommand.Create());
 try
 {
     var parse = root.Parse(args);
+    if (parse.Action is System.CommandLine.Invocation.ParseErrorAction parseError)
+    {
+        // The mistake on stderr, nothing on stdout (where a script reads results); --help shows the usage.
+        parseError.ShowHelp = false;
+    }
     // Exceptions are ours to report (below); a parse error prints itself and the usage, with our exit code.
     var exitCode = await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     return parse.Errors.Count > 0 ? ExitCodes.Usage : exitCode;
