@@ -59,7 +59,9 @@ public interface IApprovalsClient
     /// <summary>
     /// The tenant's events as they happen (<c>GET /v1/events</c>, Server-Sent Events), until cancelled: from
     /// just after <paramref name="lastEventId"/>, or from now when null. A dropped connection is resumed with
-    /// <c>Last-Event-ID</c>, so nothing after the last event received is missed or repeated.
+    /// <c>Last-Event-ID</c>, so nothing after the last event received is missed or repeated; while the server
+    /// cannot be reached it keeps trying. A refusal (401, 403, an unknown <paramref name="lastEventId"/>) ends it
+    /// with an <see cref="ApprovalsApiException"/>.
     /// </summary>
     /// <param name="types">Type patterns, where <c>*</c> matches any run of characters (<c>approval.*</c>); none means every type.</param>
     /// <param name="lastEventId">The id of the last event already seen.</param>

@@ -32,4 +32,7 @@ public sealed class ApprovalsClientOptions
     /// long-poll of <see cref="IApprovalsClient.WaitForDecisionAsync"/> asks the server to hold.
     /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the event stream waits before reconnecting after its connection ended (the server's <c>retry:</c> wins). Default 1 s.</summary>
+    public TimeSpan ReconnectDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -29,7 +29,8 @@ public static class ApprovalsClientServiceCollectionExtensions
                 "Set at most one of ApprovalsClientOptions.BearerToken, ApiKey and TokenProvider.")
             .Validate(o => o.MaxRetryAttempts >= 0, "ApprovalsClientOptions.MaxRetryAttempts must not be negative.")
             .Validate(o => o.RetryDelay >= TimeSpan.Zero, "ApprovalsClientOptions.RetryDelay must not be negative.")
-            .Validate(o => o.AttemptTimeout > TimeSpan.Zero, "ApprovalsClientOptions.AttemptTimeout must be positive.");
+            .Validate(o => o.AttemptTimeout > TimeSpan.Zero, "ApprovalsClientOptions.AttemptTimeout must be positive.")
+            .Validate(o => o.ReconnectDelay >= TimeSpan.Zero, "ApprovalsClientOptions.ReconnectDelay must not be negative.");
 
         var builder = services.AddHttpClient<IApprovalsClient, ApprovalsClient>(HttpClientName, (http, provider) =>
         {
@@ -39,7 +40,7 @@ public static class ApprovalsClientServiceCollectionExtensions
             http.BaseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
             // The pipeline's attempt timeout governs; HttpClient's own would cut an event stream's connect or a long poll short.
             http.Timeout = Timeout.InfiniteTimeSpan;
-            return new ApprovalsClient(http, provider.GetService<TimeProvider>());
+            return new ApprovalsClient(http, provider.GetService<TimeProvider>()) { ReconnectDelay = options.ReconnectDelay };
         });
         services.AddTransient(provider => (ApprovalsClient)provider.GetRequiredService<IApprovalsClient>());
 

@@ -54,19 +54,24 @@ public sealed partial class CommandLineTests
     }
 
     [Fact]
-    public async Task AuditVerify_SaysTheChainsAreIntact_ForAdminsOnly()
+    public async Task AuditVerify_SaysWhetherTheChainsAreIntact_ForAdminsOnly()
     {
         var created = await Client(Requester).CreateAsync(Request("audited"));
-        await Client(Reviewer).ApproveAsync(created.Id);
+        var approved = await Client(Reviewer).ApproveAsync(created.Id);
+        var decision = await Client(Admin).ListAuditAsync(new AuditListQuery { SubjectId = created.Id, Type = EventTypes.ApprovalApproved }).SingleAsync();
 
         var verified = await Run(As(Admin), "audit", "verify");
         var json = await Run(As(Admin), "audit", "verify", "--json");
         var refused = await Run(As(Reviewer), "audit", "verify");
+        Assert.Equal(1, await server.ExecuteSqlAsync("UPDATE events SET data = $data WHERE id = $id;", ("data", "{\"reason\":\"forged\"}"), ("id", decision.Id)));
+        var broken = await Run(As(Admin), "audit", "verify");
 
         Assert.Equal(0, verified.ExitCode);
         Assert.Equal("ok: 2 events checked, every chain intact", verified.StandardOutput.Trim());
         Assert.True(JsonNode.Parse(json.StandardOutput)!["ok"]!.GetValue<bool>());
         Assert.Equal(1, refused.ExitCode);
         Assert.StartsWith($"{ErrorCodes.Forbidden}: ", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(("approved", 4), (approved.Status, broken.ExitCode));
+        Assert.StartsWith($"broken_chain: {created.Id} at {decision.Id}: ", broken.StandardError, StringComparison.Ordinal);
     }
 }

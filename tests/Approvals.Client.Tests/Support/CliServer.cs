@@ -10,6 +10,20 @@ public sealed class CliServer : IAsyncLifetime
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("The server is not started.");
 
+    /// <summary>Runs SQL on the server's SQLite database behind its back (<c>$name</c> parameters), as an intruder would.</summary>
+    public async Task<int> ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data.Path, "approvals.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue("$" + name, value);
+        }
+        return await command.ExecuteNonQueryAsync();
+    }
+
     /// <summary><c>http://127.0.0.1:&lt;port&gt;</c>, as <c>--url</c> takes it.</summary>
     public string Url => Server.BaseAddress.ToString().TrimEnd('/');
 
