@@ -62,6 +62,7 @@ public static class GrainsSiloBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<EventLogSignal>();
         services.TryAddSingleton<StorageMetrics>();
+        services.TryAddSingleton<ApprovalMetrics>();
         services.TryAddSingleton(sp => new GroupCommitWriter(
             sp.GetRequiredService<IStateStore>(),
             sp.GetRequiredService<IOptions<ApprovalGrainOptions>>().Value.MaxBatchSize,

@@ -5,8 +5,10 @@ using Approvals.Server.Auth;
 using Approvals.Server.Cluster;
 using Approvals.Server.Configuration;
 using Approvals.Server.Events;
+using Approvals.Server.Docs;
 using Approvals.Server.Health;
 using Approvals.Server.Http;
+using Approvals.Server.Metrics;
 using Approvals.Server.OpenApi;
 using Approvals.Server.Storage;
 using Approvals.Server.Workflows;
@@ -45,6 +47,7 @@ builder.Services.AddApprovalsStorageOptions(builder.Configuration);
 builder.Services.AddApprovalsAuth(builder.Configuration);
 builder.Services.AddApprovalsEvents(builder.Configuration);
 builder.Services.AddApprovalsWebhooks(builder.Configuration);
+builder.Services.AddApprovalsMetrics(builder.Configuration);
 builder.Services.ConfigureHttpJsonOptions(o => WireJson.Configure(o.SerializerOptions));
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddProblemDetails();
@@ -77,6 +80,7 @@ app.MapAuditApi();
 app.MapApiKeysApi();
 app.MapWebhooksApi();
 app.MapApprovalsDashboard(app.Configuration);
+app.MapApprovalsMetrics().MapApprovalsDocs();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
 var keptInDataFolder = app.Services.GetRequiredService<TokenKey>().KeptInDataFolder;

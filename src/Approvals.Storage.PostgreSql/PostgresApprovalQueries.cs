@@ -63,4 +63,12 @@ public sealed class PostgresApprovalQueries(PostgresStoreDatabase database) : IA
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
     }
+
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountAllByStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.DataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            "SELECT status, sum(n)::bigint FROM approval_counts GROUP BY status;", cancellationToken: cancellationToken));
+        return Paging.CountsByStatus(rows);
+    }
 }

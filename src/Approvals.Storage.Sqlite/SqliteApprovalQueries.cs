@@ -66,4 +66,12 @@ public sealed class SqliteApprovalQueries(SqliteStoreDatabase database) : IAppro
             new { tenantId }, cancellationToken: cancellationToken));
         return Paging.CountsByStatus(rows);
     }
+
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountAllByStatusAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(new CommandDefinition(
+            "SELECT status, sum(n) FROM approval_counts GROUP BY status;", cancellationToken: cancellationToken));
+        return Paging.CountsByStatus(rows);
+    }
 }

@@ -68,6 +68,12 @@ public interface IApprovalQueries
 
     /// <summary>How many approvals of the tenant have each status (every status present, 0 when none).</summary>
     Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many approvals of all tenants together have each status (every status present, 0 when none), from the
+    /// same counters as <see cref="CountByStatusAsync"/>: what the server's metrics report, at the cost of a few rows.
+    /// </summary>
+    Task<IReadOnlyDictionary<ApprovalStatus, long>> CountAllByStatusAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ public sealed class ApprovalGrain(
     IOptions<ApprovalOptions> options,
     IOptions<ApprovalGrainOptions> grainOptions,
     TimeProvider clock,
+    ApprovalMetrics metrics,
     ILogger<ApprovalGrain> logger) : Grain, IApprovalGrain, IRemindable
 {
     /// <summary>The reminder that brings a request back to apply its deadline after a restart or a move.</summary>
@@ -125,6 +126,7 @@ public sealed class ApprovalGrain(
                 // The deadline passed before anything applied it: commit the expiry first, then decide the command on its result.
                 decided = ApprovalStateMachine.Decide(Current, new ApprovalCommand.Expire(Principal.System(Current!.TenantId)), now, options.Value);
             }
+            var expiry = catchingUp || command is ApprovalCommand.Expire;
             if (!decided.IsSuccess)
             {
                 if (!fresh)
@@ -152,6 +154,7 @@ public sealed class ApprovalGrain(
                 _deadlineReminder = await this.RegisterOrUpdateReminder(DeadlineReminder, DueIn(transition.State.ExpiresAt), grainOptions.Value.ReminderPeriod);
             }
 
+            var before = Current;
             record.State.Pending = write;
             try
             {
@@ -164,6 +167,8 @@ public sealed class ApprovalGrain(
                 continue;
             }
 
+            // Only here, once the write is committed: a lost race above decides again and is counted by its own commit.
+            metrics.Committed(before, transition.State, expiry, now);
             AfterCommit();
             if (Current!.IsFinal)
             {

@@ -23,12 +23,15 @@ public sealed class WebhookSender : BackgroundService
     private readonly WebhookOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
+    private readonly WebhookMetrics _metrics;
     private readonly HttpClient _http;
 
-    public WebhookSender(IWebhookStore store, WebhookWakeup wakeup, IOptions<WebhookOptions> options, TimeProvider clock, ILogger<WebhookSender> logger)
+    public WebhookSender(IWebhookStore store, WebhookWakeup wakeup, IOptions<WebhookOptions> options, TimeProvider clock, WebhookMetrics metrics,
+        ILogger<WebhookSender> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _store = store;
+        _metrics = metrics;
         _wakeup = wakeup;
         _options = options.Value;
         _clock = clock;
@@ -102,9 +105,11 @@ public sealed class WebhookSender : BackgroundService
         }
         if (!await _store.RecordAttemptAsync(claimed, new WebhookAttempt(now, delivered, statusCode, error, retryAt), cancellationToken))
         {
+            _metrics.Attempted("lease_lost");
             _logger.LogWarning("Delivery {Delivery} outlived its lease; its outcome was dropped and it will be sent again.", claimed.Delivery.Id);
             return;
         }
+        _metrics.Attempted(delivered ? "delivered" : retryAt is null ? "dead" : "failed");
         if (!delivered)
         {
             _logger.LogInformation("Delivery {Delivery} of {Event} to subscription {Subscription} failed ({Error}); {Next}.",

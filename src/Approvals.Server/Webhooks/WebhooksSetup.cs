@@ -14,6 +14,7 @@ public static class WebhooksSetup
             .ValidateOnStart();
         // The stores (IWebhookStore, IEventLog, ICheckpointStore) come with the backend.
         services.AddSingleton<WebhookWakeup>();
+        services.AddSingleton<WebhookMetrics>();
         services.AddHostedService<WebhookFanOut>();
         services.AddHostedService<WebhookSender>();
         return services;

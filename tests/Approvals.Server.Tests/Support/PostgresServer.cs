@@ -43,4 +43,18 @@ public class PostgresServer : ServerFixture
         }
         return await command.ExecuteNonQueryAsync();
     }
+
+    public override async Task<IReadOnlyList<object[]>> QueryAsync(string sql)
+    {
+        await using var command = Database.DataSource.CreateCommand(sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
 }

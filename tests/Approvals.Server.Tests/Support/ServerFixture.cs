@@ -14,6 +14,9 @@ public sealed class ServerFactory(IReadOnlyDictionary<string, string?> settings)
     /// <summary>The address the in-memory server reports for its callers (the test server has no socket).</summary>
     public static readonly IPAddress CallerAddress = IPAddress.Parse("192.0.2.10");
 
+    /// <summary>A request header that sets the caller's address instead (e.g. 127.0.0.1 for a caller on the same machine).</summary>
+    public const string RemoteAddressHeader = "X-Test-Remote-Address";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings)
@@ -31,7 +34,9 @@ public sealed class ServerFactory(IReadOnlyDictionary<string, string?> settings)
         {
             app.Use((HttpContext context, RequestDelegate inner) =>
             {
-                context.Connection.RemoteIpAddress ??= CallerAddress;
+                context.Connection.RemoteIpAddress = IPAddress.TryParse(context.Request.Headers[RemoteAddressHeader], out var address)
+                    ? address
+                    : context.Connection.RemoteIpAddress ?? CallerAddress;
                 return inner(context);
             });
             next(app);
@@ -80,6 +85,9 @@ public abstract class ServerFixture : IAsyncLifetime
 
     /// <summary>Runs SQL directly against the storage, behind the server's back (<c>@name</c> parameters).</summary>
     public abstract Task<int> ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters);
+
+    /// <summary>Reads rows directly from the storage, behind the server's back: each row's columns in order.</summary>
+    public abstract Task<IReadOnlyList<object[]>> QueryAsync(string sql);
 
     public async Task InitializeAsync()
     {

@@ -33,4 +33,21 @@ public class SqliteServer : ServerFixture
         }
         return await command.ExecuteNonQueryAsync();
     }
+
+    public override async Task<IReadOnlyList<object[]>> QueryAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await reader.ReadAsync())
+        {
+            var row = new object[reader.FieldCount];
+            reader.GetValues(row);
+            rows.Add(row);
+        }
+        return rows;
+    }
 }

@@ -61,7 +61,7 @@ public abstract class WebhookDeliveryTests : IAsyncLifetime
         var wakeup = new WebhookWakeup();
         return new Node(stores,
             new WebhookFanOut(stores.Events, stores.Checkpoints, stores.Webhooks, wakeup, options, _clock, NullLogger<WebhookFanOut>.Instance),
-            new WebhookSender(stores.Webhooks, wakeup, options, _clock, NullLogger<WebhookSender>.Instance));
+            new WebhookSender(stores.Webhooks, wakeup, options, _clock, new WebhookMetrics(), NullLogger<WebhookSender>.Instance));
     }
 
     private async Task SubscribeAsync(Node node, string url, string id = "whk_1", params string[] types) =>

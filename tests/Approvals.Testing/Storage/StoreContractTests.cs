@@ -881,6 +881,21 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task CountAllByStatus_AddsUpEveryTenant_WithEveryStatus()
+    {
+        Assert.All((await Store.CountAllByStatusAsync(None)).Values, n => Assert.Equal(0, n));
+        await SeedListAsync();
+
+        var all = await Store.CountAllByStatusAsync(None);
+        var a = await Store.CountByStatusAsync("tenant-a", None);
+        var b = await Store.CountByStatusAsync("tenant-b", None);
+
+        Assert.Equal(Enum.GetValues<ApprovalStatus>().Length, all.Count);
+        Assert.All(Enum.GetValues<ApprovalStatus>(), s => Assert.Equal(a[s] + b[s], all[s]));
+        Assert.Equal(3, all[ApprovalStatus.Pending]);
+    }
+
+    [StoreFact]
     public async Task Count_FollowsStatusChanges()
     {
         var created = NewApproval("apr_1");
