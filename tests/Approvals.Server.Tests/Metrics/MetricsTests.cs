@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json.Nodes;
 using Approvals.Server.Tests.Support;
@@ -5,6 +6,7 @@ using Approvals.Server.Tests.Webhooks;
 using Approvals.Testing;
 using Approvals.Testing.PostgreSql;
 using Approvals.Testing.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Approvals.Server.Tests.Metrics;
 
@@ -170,6 +172,24 @@ public abstract class MetricsTests<TServer> : ServerTests<TServer>, IClassFixtur
         Assert.True(refused >= 1, "the receiver refused the first attempt");
         Assert.Equal(Deliveries(before, "failed") + refused, Deliveries(after, "failed"));
         Assert.Equal(Deliveries(before, "dead"), Deliveries(after, "dead"));
+    }
+
+    [StoreFact]
+    public async Task AnotherHostsMeters_AreNotExported_ThoughTheyShareTheName()
+    {
+        // Another host in this process (as the other backend's test server is) with a meter and counter of the same names.
+        await using var other = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meter = other.GetRequiredService<IMeterFactory>().Create("Approvals");
+        var counter = meter.CreateCounter<long>("approvals.decisions", "{request}");
+        counter.Add(1000, new KeyValuePair<string, object?>("outcome", "elsewhere"));
+
+        // Counted only once this server's own decision shows, so the other host's would have shown by then as well.
+        var before = await ScrapeAsync();
+        Assert.Equal(HttpStatusCode.OK, (await Api.PostAsync($"/v1/approvals/{await CreateAsync()}/approve", Reviewer, new JsonObject())).Status);
+        var after = await ScrapeUntilAsync(s => Decisions(s, "approved") > Decisions(before, "approved"), "this server's approval to be counted");
+
+        Assert.Null(after.Value("approvals_decisions_total", ("outcome", "elsewhere")));
+        Assert.Equal(Decisions(before, "approved") + 1, Decisions(after, "approved"));
     }
 
     [StoreFact]

@@ -71,7 +71,7 @@ public abstract class StoreReadingsTests : IAsyncLifetime
         _clock.SetUtcNow(T0.AddMinutes(1));
 
         var behind = await readings.GetAsync(None);
-        Assert.Equal([DecisionDispatcher.Consumer, WebhookFanOut.Consumer], behind.Lag.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { DecisionDispatcher.Consumer, WebhookFanOut.Consumer }.Order(StringComparer.Ordinal), behind.Lag.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(TimeSpan.FromSeconds(60), behind.Lag[DecisionDispatcher.Consumer]);
         Assert.Equal(TimeSpan.FromSeconds(50), behind.Lag[WebhookFanOut.Consumer]);
 
