@@ -21,6 +21,8 @@ public static class MetricsSetup
     /// <summary>Orleans' meter (every Orleans instrument is on it).</summary>
     public const string OrleansMeter = "Microsoft.Orleans";
 
+    private static readonly string[] OurMeters = [ApprovalMetrics.MeterName, StorageMetrics.MeterName];
+
     public static IServiceCollection AddApprovalsMetrics(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section))
@@ -60,9 +62,13 @@ public static class MetricsSetup
     /// <summary>
     /// OpenTelemetry subscribes to meters by name across the whole process, so two hosts in one process (test
     /// servers, or a host and an in-process cluster) would add up each other's counters. Meters made by a host's
-    /// <see cref="IMeterFactory"/> carry it as their scope: instruments of another host's meters are dropped.
+    /// <see cref="IMeterFactory"/> carry it as their scope: instruments of another host's meters are dropped, and so
+    /// are ours when made without a factory (a component built by hand, as tests do; the host always passes one).
     /// Process-wide meters (the runtime's, with no scope) are kept.
     /// </summary>
-    private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) => instrument =>
-        instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null;
+    private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) => instrument => instrument.Meter.Scope switch
+    {
+        null => OurMeters.Contains(instrument.Meter.Name) ? MetricStreamConfiguration.Drop : null,
+        var scope => ReferenceEquals(scope, own) ? null : MetricStreamConfiguration.Drop,
+    };
 }

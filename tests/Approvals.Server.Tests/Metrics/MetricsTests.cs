@@ -182,6 +182,9 @@ public abstract class MetricsTests<TServer> : ServerTests<TServer>, IClassFixtur
         var meter = other.GetRequiredService<IMeterFactory>().Create("Approvals");
         var counter = meter.CreateCounter<long>("approvals.decisions", "{request}");
         counter.Add(1000, new KeyValuePair<string, object?>("outcome", "elsewhere"));
+        // And one made without any host, as a component built by hand (the webhook delivery tests build their sender so).
+        using var handMade = new Meter("Approvals");
+        handMade.CreateCounter<long>("approvals.decisions", "{request}").Add(1000, new KeyValuePair<string, object?>("outcome", "by_hand"));
 
         // Counted only once this server's own decision shows, so the other host's would have shown by then as well.
         var before = await ScrapeAsync();
@@ -189,6 +192,7 @@ public abstract class MetricsTests<TServer> : ServerTests<TServer>, IClassFixtur
         var after = await ScrapeUntilAsync(s => Decisions(s, "approved") > Decisions(before, "approved"), "this server's approval to be counted");
 
         Assert.Null(after.Value("approvals_decisions_total", ("outcome", "elsewhere")));
+        Assert.Null(after.Value("approvals_decisions_total", ("outcome", "by_hand")));
         Assert.Equal(Decisions(before, "approved") + 1, Decisions(after, "approved"));
     }
 
