@@ -58,11 +58,15 @@ public abstract partial class DocsTests<TServer>(TServer server) : ServerTests<T
     {
         var configuration = Configuration((await Api.GetAsync("/docs/", null)).Text);
 
-        // Each of these makes the browser call Scalar's servers: web fonts, usage telemetry, the hosted AI agent, MCP.
+        // Each of these makes the browser call Scalar's servers: web fonts, usage telemetry, the hosted AI agent, MCP,
+        // the developer toolbar's share and deploy buttons.
         Assert.False(configuration["withDefaultFonts"]!.GetValue<bool>());
         Assert.False(configuration["telemetry"]!.GetValue<bool>());
         Assert.True(configuration["agent"]!["disabled"]!.GetValue<bool>());
         Assert.True(configuration["mcp"]!["disabled"]!.GetValue<bool>());
+        Assert.Equal("never", configuration["showDeveloperTools"]!.GetValue<string>());
+        // No proxy: a request tried from the page goes straight to this server (the bundle falls back to Scalar's
+        // hosted proxy only in its "web" layout, not in this API reference).
         Assert.Null(configuration["proxyUrl"]);
     }
 
