@@ -54,9 +54,9 @@ public abstract class ApprovalMetricsTests<TCluster>(TCluster cluster) : IClassF
         using var conflicts = Collect<long>(StorageMetrics.MeterName, "approvals.storage.conflicts");
         var id = await CreateAsync();
         // Another node writes version 2 behind the grain's back: the grain's approve loses its first write and decides again.
-        var stored = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!;
+        var stored = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!;
         var extended = stored.State with { ExpiresAt = stored.State.ExpiresAt.AddMinutes(5), Version = 2 };
-        Assert.Equal([WriteOutcome.Committed], await cluster.Store.SaveAsync([new ApprovalWrite(extended, 1, [], stored.ChainHead)], CancellationToken.None));
+        Assert.Equal([WriteOutcome.Committed], await cluster.Stores.State.SaveAsync([new ApprovalWrite(extended, 1, [], stored.ChainHead)], CancellationToken.None));
 
         var approved = await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), CallOptions.None);
         var again = await Grain(id).ExecuteAsync(Person("user_rev2", "reviewer"), new ApprovalCall.Reject(null), CallOptions.None);
@@ -83,7 +83,7 @@ public abstract class ApprovalMetricsTests<TCluster>(TCluster cluster) : IClassF
         await Grain(id).ApplyDeadlineAsync();
         Assert.Equal(ErrorCodes.AlreadyResolved, (await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), CallOptions.None)).Error!.Code);
 
-        var state = (await cluster.Store.LoadApprovalAsync(id, CancellationToken.None))!.State;
+        var state = (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State;
         Assert.Equal("expired", Assert.Single(expiries.GetMeasurementSnapshot()).Tags["outcome"]);
         Assert.Equal("expired", Assert.Single(decisions.GetMeasurementSnapshot()).Tags["outcome"]);
         Assert.Equal((state.DecidedAt!.Value - state.ExpiresAt).TotalSeconds, Assert.Single(lateness.GetMeasurementSnapshot()).Value);

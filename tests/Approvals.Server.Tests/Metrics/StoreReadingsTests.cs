@@ -29,12 +29,12 @@ public abstract class StoreReadingsTests : IAsyncLifetime
     private static readonly TimeSpan CacheDuration = TimeSpan.FromSeconds(5);
 
     private readonly FakeTimeProvider _clock = new(T0);
-    private IApprovalsStore? _store;
+    private StoreSet? _stores;
     private int _approvals;
 
-    private IApprovalsStore Store => _store!;
+    private StoreSet Stores => _stores!;
 
-    protected abstract Task<IApprovalsStore> OpenStoreAsync();
+    protected abstract Task<StoreSet> OpenStoresAsync();
 
     protected abstract Task DropDatabaseAsync();
 
@@ -43,17 +43,17 @@ public abstract class StoreReadingsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await OpenStoreAsync();
-        await Store.MigrateAsync(None);
+        _stores = await OpenStoresAsync();
+        await Stores.Database.MigrateAsync(None);
     }
 
     public async Task DisposeAsync()
     {
-        (_store as IDisposable)?.Dispose();
+        (_stores?.Database as IDisposable)?.Dispose();
         await DropDatabaseAsync();
     }
 
-    private StoreReadings NewReadings() => new(Store, Store, Store,
+    private StoreReadings NewReadings() => new(Stores.ApprovalQueries, Stores.Events, Stores.Checkpoints,
         Options.Create(new MetricsOptions { StoreCacheDuration = CacheDuration }), _clock, NullLogger<StoreReadings>.Instance);
 
     [StoreFact]
@@ -67,7 +67,7 @@ public abstract class StoreReadingsTests : IAsyncLifetime
         await FileAsync("tenant-b");
         _clock.Advance(TimeSpan.FromSeconds(10));
         var last = await FileAsync("tenant-a");
-        await Store.SaveCheckpointAsync(WebhookFanOut.Consumer, first.Seq, None);
+        await Stores.Checkpoints.SaveCheckpointAsync(WebhookFanOut.Consumer, first.Seq, None);
         _clock.SetUtcNow(T0.AddMinutes(1));
 
         var behind = await readings.GetAsync(None);
@@ -75,8 +75,8 @@ public abstract class StoreReadingsTests : IAsyncLifetime
         Assert.Equal(TimeSpan.FromSeconds(60), behind.Lag[DecisionDispatcher.Consumer]);
         Assert.Equal(TimeSpan.FromSeconds(50), behind.Lag[WebhookFanOut.Consumer]);
 
-        await Store.SaveCheckpointAsync(DecisionDispatcher.Consumer, last.Seq, None);
-        await Store.SaveCheckpointAsync(WebhookFanOut.Consumer, last.Seq, None);
+        await Stores.Checkpoints.SaveCheckpointAsync(DecisionDispatcher.Consumer, last.Seq, None);
+        await Stores.Checkpoints.SaveCheckpointAsync(WebhookFanOut.Consumer, last.Seq, None);
         _clock.Advance(CacheDuration);
         var caughtUp = await readings.GetAsync(None);
         Assert.Equal(TimeSpan.Zero, caughtUp.Lag[DecisionDispatcher.Consumer]);
@@ -167,8 +167,8 @@ public abstract class StoreReadingsTests : IAsyncLifetime
         };
         var e = EventHasher.Seal($"evt_{Guid.NewGuid():N}", new NewEvent(EventTypes.ApprovalRequested, "rita", new JsonObject { ["title"] = state.Title }),
             tenant, id, now, null);
-        Assert.Equal([WriteOutcome.Committed], await Store.SaveAsync([new ApprovalWrite(state, 0, [e], null)], None));
-        return (await Store.ReadSubjectAsync(id, None)).Single();
+        Assert.Equal([WriteOutcome.Committed], await Stores.State.SaveAsync([new ApprovalWrite(state, 0, [e], null)], None));
+        return (await Stores.Events.ReadSubjectAsync(id, None)).Single();
     }
 }
 
@@ -179,7 +179,7 @@ public sealed class SqliteStoreReadingsTests : StoreReadingsTests
 
     private string ConnectionString => $"Data Source={Path.Combine(_folder, "approvals.db")}";
 
-    protected override Task<IApprovalsStore> OpenStoreAsync() => Task.FromResult<IApprovalsStore>(new SqliteApprovalsStore(ConnectionString));
+    protected override Task<StoreSet> OpenStoresAsync() => Task.FromResult(StoreSet.Sqlite(ConnectionString));
 
     protected override async Task BreakCountersAsync()
     {
@@ -204,10 +204,10 @@ public sealed class PostgresStoreReadingsTests : StoreReadingsTests
 {
     private PostgresDatabase? _database;
 
-    protected override async Task<IApprovalsStore> OpenStoreAsync()
+    protected override async Task<StoreSet> OpenStoresAsync()
     {
         _database ??= await PostgresDatabase.CreateAsync();
-        return new PostgresApprovalsStore(_database.DataSource);
+        return StoreSet.Postgres(_database.DataSource);
     }
 
     protected override async Task BreakCountersAsync()

@@ -883,12 +883,12 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     [StoreFact]
     public async Task CountAllByStatus_AddsUpEveryTenant_WithEveryStatus()
     {
-        Assert.All((await Store.CountAllByStatusAsync(None)).Values, n => Assert.Equal(0, n));
+        Assert.All((await Stores.ApprovalQueries.CountAllByStatusAsync(None)).Values, n => Assert.Equal(0, n));
         await SeedListAsync();
 
-        var all = await Store.CountAllByStatusAsync(None);
-        var a = await Store.CountByStatusAsync("tenant-a", None);
-        var b = await Store.CountByStatusAsync("tenant-b", None);
+        var all = await Stores.ApprovalQueries.CountAllByStatusAsync(None);
+        var a = await Stores.ApprovalQueries.CountByStatusAsync("tenant-a", None);
+        var b = await Stores.ApprovalQueries.CountByStatusAsync("tenant-b", None);
 
         Assert.Equal(Enum.GetValues<ApprovalStatus>().Length, all.Count);
         Assert.All(Enum.GetValues<ApprovalStatus>(), s => Assert.Equal(a[s] + b[s], all[s]));
