@@ -7,7 +7,7 @@ using Approvals.EndToEnd.Tests.Hosting;
 namespace Approvals.Client.Tests.Support;
 
 /// <summary>
-/// The built <c>approvals</c> command line (<c>src/Approvals.Cli/bin/&lt;Configuration&gt;/net10.0/approvals.dll</c>)
+/// The built <c>approvals</c> command line (<c>src/Approvals.Cli/bin/&lt;Configuration&gt;/net10.0/Approvals.Cli.dll</c>)
 /// run as a process: with exactly the environment a test gives it (none of the caller's <c>APPROVALS_*</c> or
 /// <c>Approvals__*</c> settings), in a working directory of the test's choosing.
 /// </summary>
@@ -121,7 +121,7 @@ public sealed class CliProcess : IAsyncDisposable
         }
         var own = typeof(CliProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         var candidates = new[] { own, "Release", "Debug" }.Distinct(StringComparer.OrdinalIgnoreCase)
-            .Select(c => Path.Combine(root, "src", "Approvals.Cli", "bin", c, "net10.0", "approvals.dll")).ToList();
+            .Select(c => Path.Combine(root, "src", "Approvals.Cli", "bin", c, "net10.0", "Approvals.Cli.dll")).ToList();
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException($"The command line is not built: none of {string.Join(", ", candidates)} exists.");
     }
