@@ -21,3 +21,10 @@ public sealed record ApprovalReply(ApprovalDto? Approval, CallError? Error)
 
     public static ApprovalReply Refused(CallError error) => new(null, error);
 }
+
+/// <summary>
+/// The request as a would-be decider sees it: <see cref="Reply"/> as <see cref="IApprovalGrain.GetAsync"/> gives it,
+/// and the refusal an approve or reject by the same caller would get now (null when they may decide).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("approvals.ApprovalReview")]
+public sealed record ApprovalReview(ApprovalReply Reply, CallError? DecisionRefusal);

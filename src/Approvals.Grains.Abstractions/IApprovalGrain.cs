@@ -18,6 +18,15 @@ public interface IApprovalGrain : IGrainWithStringKey
     Task<ApprovalReply> GetAsync(Caller caller);
 
     /// <summary>
+    /// The request, and whether <paramref name="caller"/> may approve or reject it now: the refusal the same
+    /// state machine gives a decision (role, level, own request, named approvers, already decided, final,
+    /// past its deadline, an API key), found by deciding without writing. For a reviewer's page, which shows
+    /// why its buttons are disabled; the decision itself is checked again when it is made.
+    /// </summary>
+    [Alias("Review")]
+    Task<ApprovalReview> ReviewAsync(Caller caller);
+
+    /// <summary>
     /// The request once its version differs from <paramref name="knownVersion"/> or it is final, or as
     /// it is when <paramref name="wait"/> ends. Interleaved: waiting never blocks the request's commands.
     /// </summary>

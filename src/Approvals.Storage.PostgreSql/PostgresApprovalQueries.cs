@@ -42,8 +42,9 @@ public sealed class PostgresApprovalQueries(PostgresStoreDatabase database) : IA
             sql.Append(" AND created_at < @created_before");
             command.Parameters.Add(Time("created_before", before));
         }
-        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, ApprovalStateJson.Deserialize, cancellationToken);
-        return Paging.ToPage(rows, query.Limit);
+        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, query.Order == ApprovalOrder.Deadline,
+            ApprovalStateJson.Deserialize, cancellationToken);
+        return Paging.ToPage(rows, query.Limit, query.Order);
     }
 
     // Counts read the counters SaveAsync keeps (O(1)), not a scan of the tenant's rows.

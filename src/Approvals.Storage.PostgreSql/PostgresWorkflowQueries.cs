@@ -22,7 +22,7 @@ public sealed class PostgresWorkflowQueries(PostgresStoreDatabase database) : IW
             sql.Append(" AND status = @status");
             command.Parameters.Add(Text("status", WorkflowStateMachine.Wire(status)));
         }
-        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, WorkflowStateJson.Deserialize, cancellationToken);
+        var rows = await PostgresPaging.ReadPageAsync(command, sql, query.After, query.Limit, byDeadline: false, WorkflowStateJson.Deserialize, cancellationToken);
         return Paging.ToPage(rows, query.Limit);
     }
 }

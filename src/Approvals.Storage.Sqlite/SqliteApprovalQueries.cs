@@ -35,19 +35,21 @@ public sealed class SqliteApprovalQueries(SqliteStoreDatabase database) : IAppro
             sql.Append(" AND created_at < @createdBefore");
             args.Add("createdBefore", Micros.From(before));
         }
+        // Newest first, or soonest deadline first; the cursor is the last row's position in that order.
+        var (column, comparison, direction) = query.Order == ApprovalOrder.Deadline ? ("expires_at", ">", "ASC") : ("created_at", "<", "DESC");
         if (query.After is { } cursor)
         {
-            sql.Append(" AND (created_at, id) < (@cursorAt, @cursorId)");
-            args.Add("cursorAt", Micros.From(cursor.CreatedAt));
+            sql.Append($" AND ({column}, id) {comparison} (@cursorAt, @cursorId)");
+            args.Add("cursorAt", Micros.From(cursor.At));
             args.Add("cursorId", cursor.Id);
         }
-        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");
+        sql.Append($" ORDER BY {column} {direction}, id {direction} LIMIT @limit;");
 
         await using var connection = await database.OpenAsync(cancellationToken);
         var states = (await connection.QueryAsync<string>(new CommandDefinition(sql.ToString(), args, cancellationToken: cancellationToken)))
             .Select(ApprovalStateJson.Deserialize)
             .ToList();
-        return Paging.ToPage(states, query.Limit);
+        return Paging.ToPage(states, query.Limit, query.Order);
     }
 
     public async Task<long> CountAsync(string tenantId, ApprovalStatus status, CancellationToken cancellationToken)

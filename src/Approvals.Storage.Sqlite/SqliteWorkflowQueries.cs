@@ -19,7 +19,7 @@ public sealed class SqliteWorkflowQueries(SqliteStoreDatabase database) : IWorkf
         if (query.After is { } cursor)
         {
             sql.Append(" AND (created_at, id) < (@cursorAt, @cursorId)");
-            args.Add("cursorAt", Micros.From(cursor.CreatedAt));
+            args.Add("cursorAt", Micros.From(cursor.At));
             args.Add("cursorId", cursor.Id);
         }
         sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit;");

@@ -7,11 +7,11 @@ namespace Approvals.Core.Storage;
 public static class Paging
 {
     /// <summary>
-    /// Turns a newest-first result fetched with <c>limit + 1</c> rows into a page: the extra row only
-    /// tells that a next page exists, and the cursor is the last row returned.
+    /// Turns a result fetched with <c>limit + 1</c> rows into a page: the extra row only tells that a
+    /// next page exists, and the cursor is the last row returned, in the list's <paramref name="order"/>.
     /// </summary>
-    public static Page<ApprovalState> ToPage(IReadOnlyList<ApprovalState> rows, int limit) =>
-        ToPage(rows, limit, a => new PageCursor(a.CreatedAt, a.Id));
+    public static Page<ApprovalState> ToPage(IReadOnlyList<ApprovalState> rows, int limit, ApprovalOrder order = ApprovalOrder.Newest) =>
+        ToPage(rows, limit, a => new PageCursor(order == ApprovalOrder.Deadline ? a.ExpiresAt : a.CreatedAt, a.Id));
 
     /// <summary>The same for workflows.</summary>
     public static Page<Workflows.WorkflowState> ToPage(IReadOnlyList<Workflows.WorkflowState> rows, int limit) =>

@@ -88,9 +88,22 @@ public enum WriteOutcome
     Conflict,
 }
 
-/// <summary>The filters of <c>GET /v1/approvals</c>; results are newest first.</summary>
+/// <summary>How a list of approvals is ordered.</summary>
+public enum ApprovalOrder
+{
+    /// <summary>Newest first: creation time, then id, descending (<c>GET /v1/approvals</c>).</summary>
+    Newest,
+    /// <summary>
+    /// Soonest deadline first: <c>expires_at</c>, then id, ascending (the reviewer inbox, where what
+    /// runs out first is what needs a person first).
+    /// </summary>
+    Deadline,
+}
+
+/// <summary>The filters of <c>GET /v1/approvals</c>; results are newest first unless <see cref="Order"/> says otherwise.</summary>
 public sealed record ApprovalQuery(string TenantId)
 {
+    public ApprovalOrder Order { get; init; } = ApprovalOrder.Newest;
     public ApprovalStatus? Status { get; init; }
     public RiskLevel? RiskLevel { get; init; }
     public string? AgentId { get; init; }
@@ -103,13 +116,16 @@ public sealed record ApprovalQuery(string TenantId)
     public PageCursor? After { get; init; }
 }
 
-/// <summary>A keyset position in a newest-first list: creation time, then id.</summary>
-public sealed record PageCursor(DateTimeOffset CreatedAt, string Id)
+/// <summary>
+/// A keyset position in a list: the time the list is ordered by (creation time, or the deadline in
+/// <see cref="ApprovalOrder.Deadline"/> order), then id.
+/// </summary>
+public sealed record PageCursor(DateTimeOffset At, string Id)
 {
     /// <summary>An opaque, URL-safe text form.</summary>
     public string Encode()
     {
-        var raw = Encoding.UTF8.GetBytes($"{CreatedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{Id}");
+        var raw = Encoding.UTF8.GetBytes($"{At.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{Id}");
         return Convert.ToBase64String(raw).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 

@@ -60,7 +60,7 @@ public interface IIdempotencyStore
 /// <summary>The read side behind list and count.</summary>
 public interface IApprovalQueries
 {
-    /// <summary>A page of approvals matching <paramref name="query"/>, newest first.</summary>
+    /// <summary>A page of approvals matching <paramref name="query"/>, in its <see cref="ApprovalQuery.Order"/>.</summary>
     Task<Page<Approvals.ApprovalState>> ListAsync(ApprovalQuery query, CancellationToken cancellationToken);
 
     /// <summary>How many approvals of the tenant have <paramref name="status"/>.</summary>

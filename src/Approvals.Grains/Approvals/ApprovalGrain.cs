@@ -59,6 +59,20 @@ public sealed class ApprovalGrain(
 
     public Task<ApprovalReply> GetAsync(Caller caller) => Task.FromResult(Show(caller));
 
+    public Task<ApprovalReview> ReviewAsync(Caller caller)
+    {
+        var reply = Show(caller);
+        if (reply.Approval is null)
+        {
+            return Task.FromResult(new ApprovalReview(reply, null));
+        }
+        // A trial of the decision itself, never written: approve and reject pass the same checks, so the
+        // page's answer is the one the state machine gives, with no second copy of the rules.
+        var trial = ApprovalStateMachine.Decide(Current, new ApprovalCommand.Approve(caller.ToPrincipal(), null),
+            ApprovalValidation.Truncate(clock.GetUtcNow()), options.Value);
+        return Task.FromResult(new ApprovalReview(reply, trial.Error?.ToCallError()));
+    }
+
     public async Task<ApprovalReply> WaitForChangeAsync(Caller caller, long knownVersion, TimeSpan wait)
     {
         var reply = Show(caller);

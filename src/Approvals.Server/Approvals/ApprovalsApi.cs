@@ -226,10 +226,9 @@ public static class ApprovalsApi
     private static async Task<IResult> BulkAsync(HttpContext http, IGrainFactory grains, DecisionKind decision, CancellationToken ct)
     {
         var caller = http.Caller();
-        if (caller.Kind == PrincipalKind.ApiKey)
+        if (RefuseBulk(caller) is { } refused)
         {
-            // Refused as a whole, like a single decision: a key's bulk call is never a batch of per-id refusals.
-            return Problems.Result(Problems.Forbidden("Only people decide approval requests; an API key never does."));
+            return Problems.Result(refused);
         }
         var body = await JsonBody.ReadAsync<BulkBody>(http.Request, required: true, ct);
         if (!body.IsSuccess)
@@ -242,27 +241,43 @@ public static class ApprovalsApi
             return Problems.Result(Problems.Validation("ids", $"ids must list 1 to {MaxBulkIds} approval ids."));
         }
         var note = body.Value.Note ?? body.Value.Reason;
+        var dto = new BulkResponseDto(await DecideEachAsync(grains, caller, ids, decision, note));
+        return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
+    }
+
+    /// <summary>
+    /// Why <paramref name="caller"/> may not make a bulk decision at all, or null. Refused as a whole, like a
+    /// single decision: a key's bulk call is never a batch of per-id refusals.
+    /// </summary>
+    internal static DomainError? RefuseBulk(Principal caller) =>
+        caller.Kind == PrincipalKind.ApiKey ? DomainError.Forbidden("Only people decide approval requests; an API key never does.") : null;
+
+    /// <summary>The decision of a bulk call on each id, one result per id in the order given.</summary>
+    internal static async Task<IReadOnlyList<BulkResultDto>> DecideEachAsync(IGrainFactory grains, Principal caller, IReadOnlyList<string> ids,
+        DecisionKind decision, string? note)
+    {
         ApprovalCall call = decision == DecisionKind.Approve ? new ApprovalCall.Approve(note) : new ApprovalCall.Reject(note);
         var by = caller.ToCaller();
         // Each id is decided by its own grain, in parallel; one refusal never affects another.
         var results = await Task.WhenAll(ids.Select(async id => (Id: id, Outcome: grains.Approval(caller, id) is { } grain
             ? (await grain.ExecuteAsync(by, call, CallOptions.None)).ToResult()
             : DomainError.NotFound(id))));
-        var dto = new BulkResponseDto(results.Select(r => r.Outcome.IsSuccess
+        return results.Select(r => r.Outcome.IsSuccess
             ? new BulkResultDto(r.Id, r.Outcome.Value!.Status, null)
             : new BulkResultDto(r.Id, r.Outcome.Error!.CurrentStatus is { } current ? WireNames.Of(current) : null,
-                new BulkErrorDto(r.Outcome.Error.Code, r.Outcome.Error.Detail))).ToList());
-        return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
+                new BulkErrorDto(r.Outcome.Error.Code, r.Outcome.Error.Detail))).ToList();
     }
 
-    private static bool MayRead(Principal caller) => caller.Kind switch
+    /// <summary>Whether <paramref name="caller"/> may read approvals at all (a role, or a key's read scope).</summary>
+    internal static bool MayRead(Principal caller) => caller.Kind switch
     {
         PrincipalKind.Person => caller.Roles.Count > 0,
         PrincipalKind.ApiKey => caller.Scopes.Contains(Scopes.ApprovalsRead) || caller.Scopes.Contains(Scopes.Admin),
         _ => true,
     };
 
-    private static Result<ApprovalQuery> ParseListQuery(ApprovalListParameters query, string tenantId)
+    /// <summary>The query of a list call, or a validation error naming each bad parameter.</summary>
+    internal static Result<ApprovalQuery> ParseListQuery(ApprovalListParameters query, string tenantId)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var result = new ApprovalQuery(tenantId);

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Approvals.Core;
 using Approvals.Core.Events;
+using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
@@ -33,13 +34,16 @@ public static class AuditApi
         return group;
     }
 
+    /// <summary>Whether <paramref name="caller"/> may read the audit trail (where requests came from): admins only.</summary>
+    internal static bool MayRead(Principal caller) => caller.IsAdmin;
+
     /// <summary>A page of the tenant's events matching the filters, oldest first (the cursor moves forward in log order).</summary>
     private static async Task<IResult> ListAsync([AsParameters] AuditFilterParameters filters,
         [FromQuery(Name = "limit"), Description("Page size, 1–500 (default 50)."), RegularExpression("^[0-9]+$")] string? limit,
         HttpContext http, IAuditLog log, CancellationToken ct)
     {
         var caller = http.Caller();
-        if (!caller.IsAdmin)
+        if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
         }
@@ -59,7 +63,7 @@ public static class AuditApi
         HttpContext http, IAuditLog log, CancellationToken ct)
     {
         var caller = http.Caller();
-        if (!caller.IsAdmin)
+        if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("The audit trail is for admins."));
         }
@@ -111,7 +115,7 @@ public static class AuditApi
     private static async Task<IResult> VerifyAsync(HttpContext http, IAuditLog log, CancellationToken ct)
     {
         var caller = http.Caller();
-        if (!caller.IsAdmin)
+        if (!MayRead(caller))
         {
             return Problems.Result(Problems.Forbidden("Verifying the audit trail is for admins."));
         }

@@ -42,16 +42,23 @@ public static class ApiKeyDefaults
     }
 }
 
+/// <summary>Where an API key scheme finds the key a request presents.</summary>
+public sealed class ApiKeyAuthenticationOptions : AuthenticationSchemeOptions
+{
+    /// <summary>The presented key, or null; the API's headers by default (<see cref="ApiKeyDefaults.Presented"/>).</summary>
+    public Func<HttpRequest, string?> ReadKey { get; set; } = ApiKeyDefaults.Presented;
+}
+
 /// <summary>
 /// Authenticates <c>ak_…</c> keys. The key is looked up in storage on every request (one read by a
 /// unique index), never cached: a key revoked through any node is refused by every node at once.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    IOptionsMonitor<ApiKeyAuthenticationOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     IApiKeyStore keys,
-    TimeProvider clock) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    TimeProvider clock) : AuthenticationHandler<ApiKeyAuthenticationOptions>(options, logger, encoder)
 {
     // last_used_at is for people auditing keys; recording it once a minute spares a write per request.
     private static readonly TimeSpan TouchEvery = TimeSpan.FromMinutes(1);
@@ -61,7 +68,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (ApiKeyDefaults.Presented(Request) is not { } presented)
+        if (Options.ReadKey(Request) is not { } presented)
         {
             return AuthenticateResult.NoResult();
         }

@@ -25,64 +25,75 @@ public static class AuthSetup
             .AddPolicyScheme(ApiKeyDefaults.SelectorScheme, "API key or JWT", o => o.ForwardDefaultSelector = http =>
                 ApiKeyDefaults.Presented(http.Request) is null ? JwtBearerDefaults.AuthenticationScheme : ApiKeyDefaults.Scheme)
             .AddJwtBearer()
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
+            .AddScheme<ApiKeyAuthenticationOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.Scheme, null);
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<IOptions<AuthOptions>, TokenKey>((jwt, auth, key) =>
         {
-            var a = auth.Value;
-            // Keep the token's own claim names (sub, role, tenant, …) instead of the WS-* URIs.
-            jwt.MapInboundClaims = false;
-            jwt.TokenValidationParameters = new TokenValidationParameters
+            ValidateTokensAsTheApiDoes(jwt, auth.Value, key);
+            jwt.Events.OnChallenge = async context =>
             {
-                ValidIssuer = a.Issuer,
-                ValidAudience = a.Audience,
-                ValidateIssuer = true,
-                ValidateAudience = true,
-                ValidateLifetime = true,
-                RequireExpirationTime = true,
-                RequireSignedTokens = true,
-                ClockSkew = a.ClockSkew,
-                NameClaimType = "name",
-                RoleClaimType = "role",
-            };
-            if (!string.IsNullOrWhiteSpace(a.Authority))
-            {
-                jwt.Authority = a.Authority;
-                jwt.Audience = a.Audience;
-            }
-            else
-            {
-                jwt.TokenValidationParameters.IssuerSigningKey = key.SecurityKey;
-                // Only HS256: "alg: none" and every other algorithm are refused.
-                jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
-            }
-            jwt.Events = new JwtBearerEvents
-            {
-                // A signed token can still name no caller (no sub, an unreadable approval_level): refuse it
-                // here, once, so every endpoint answers 401 and none meets a caller it cannot map.
-                OnTokenValidated = context =>
+                context.HandleResponse();
+                await Problems.Write(context.HttpContext, Problems.Unauthorized(context.AuthenticateFailure switch
                 {
-                    if (!PrincipalMapping.TryMap(context.Principal!, out _, out var refusal))
-                    {
-                        context.Fail(new TokenClaimsRefusedException(refusal!));
-                    }
-                    return Task.CompletedTask;
-                },
-                OnChallenge = async context =>
-                {
-                    context.HandleResponse();
-                    await Problems.Write(context.HttpContext, Problems.Unauthorized(context.AuthenticateFailure switch
-                    {
-                        null => "A bearer token is required.",
-                        // Our own reasons name only a claim; the library's may say more than a client should read.
-                        TokenClaimsRefusedException refused => refused.Message,
-                        _ => "The bearer token is invalid or expired.",
-                    }));
-                },
-                OnForbidden = context => Problems.Write(context.HttpContext, Problems.Forbidden("You may not do this.")),
+                    null => "A bearer token is required.",
+                    // Our own reasons name only a claim; the library's may say more than a client should read.
+                    TokenClaimsRefusedException refused => refused.Message,
+                    _ => "The bearer token is invalid or expired.",
+                }));
             };
+            jwt.Events.OnForbidden = context => Problems.Write(context.HttpContext, Problems.Forbidden("You may not do this."));
         });
         services.AddAuthorization();
         return services;
+    }
+
+    /// <summary>
+    /// How the API validates a bearer token: issuer, audience, lifetime and signature (HS256 with the
+    /// configured key only, or the OIDC authority's keys), the token's own claim names, and a token whose
+    /// claims name no caller (<see cref="PrincipalMapping.TryMap"/>) refused. Every scheme that accepts
+    /// these tokens (the API's, and the reviewer inbox's, which reads them from its cookie) is set up by
+    /// this one method, so none validates them differently.
+    /// </summary>
+    public static void ValidateTokensAsTheApiDoes(JwtBearerOptions jwt, AuthOptions a, TokenKey key)
+    {
+        // Keep the token's own claim names (sub, role, tenant, …) instead of the WS-* URIs.
+        jwt.MapInboundClaims = false;
+        jwt.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = a.Issuer,
+            ValidAudience = a.Audience,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ClockSkew = a.ClockSkew,
+            NameClaimType = "name",
+            RoleClaimType = "role",
+        };
+        if (!string.IsNullOrWhiteSpace(a.Authority))
+        {
+            jwt.Authority = a.Authority;
+            jwt.Audience = a.Audience;
+        }
+        else
+        {
+            jwt.TokenValidationParameters.IssuerSigningKey = key.SecurityKey;
+            // Only HS256: "alg: none" and every other algorithm are refused.
+            jwt.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
+        jwt.Events = new JwtBearerEvents
+        {
+            // A signed token can still name no caller (no sub, an unreadable approval_level): refuse it
+            // here, once, so every endpoint answers 401 and none meets a caller it cannot map.
+            OnTokenValidated = context =>
+            {
+                if (!PrincipalMapping.TryMap(context.Principal!, out _, out var refusal))
+                {
+                    context.Fail(new TokenClaimsRefusedException(refusal!));
+                }
+                return Task.CompletedTask;
+            },
+        };
     }
 }
 

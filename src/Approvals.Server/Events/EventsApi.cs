@@ -29,7 +29,7 @@ public static class EventsApi
     /// that event. The log is the source of truth: a wake-up (this node's commits, other nodes' notices)
     /// only says when to read it again.
     /// </summary>
-    private static async Task<IResult> StreamAsync(
+    internal static async Task<IResult> StreamAsync(
         [FromQuery(Name = "types"), Description("Event types to send, comma-separated or repeated; * matches any run of characters (approval.*).")] string[]? types,
         [FromHeader(Name = "Last-Event-ID"), Description("Resume right after this event (the id of the last one received).")] string? lastEventIdHeader,
         [FromQuery(Name = "last_event_id"), Description("As Last-Event-ID, for clients that cannot set headers.")] string? lastEventIdQuery,

@@ -200,7 +200,7 @@ public static class WorkflowsApi
         return WorkflowViews.Response(workflow, successStatus).ToResult();
     }
 
-    private static async Task<Result<WorkflowDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
+    internal static async Task<Result<WorkflowDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
         grains.Workflow(caller, id) is { } grain ? (await grain.GetAsync(caller.ToCaller())).ToResult() : NotFound(id);
 
     private static DomainError NotFound(string id) => new(ErrorCodes.NotFound, $"No workflow '{id}' exists.");
@@ -223,7 +223,7 @@ public static class WorkflowsApi
     }
 
     /// <summary>The approvals a workflow waits on (the pending one, if filed yet).</summary>
-    private static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(string? pendingApprovalId, Principal caller, IGrainFactory grains)
+    internal static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(string? pendingApprovalId, Principal caller, IGrainFactory grains)
     {
         if (pendingApprovalId is null)
         {
@@ -233,7 +233,8 @@ public static class WorkflowsApi
         return approval.IsSuccess ? [approval.Value!] : [];
     }
 
-    private static bool MayRead(Principal caller) => caller.Kind switch
+    /// <summary>Whether <paramref name="caller"/> may read workflows at all (a role, or a key's read scope).</summary>
+    internal static bool MayRead(Principal caller) => caller.Kind switch
     {
         PrincipalKind.Person => caller.Roles.Count > 0,
         PrincipalKind.ApiKey => caller.Scopes.Contains(Scopes.WorkflowsRead) || caller.Scopes.Contains(Scopes.Admin),

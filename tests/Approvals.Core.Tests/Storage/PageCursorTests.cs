@@ -41,8 +41,8 @@ public class PageCursorTests
 
         Assert.True(PageCursor.TryDecode(new PageCursor(at, "apr_1").Encode(), out var decoded));
 
-        Assert.Equal(at.UtcTicks, decoded!.CreatedAt.UtcTicks);
-        Assert.Equal(TimeSpan.Zero, decoded.CreatedAt.Offset);
+        Assert.Equal(at.UtcTicks, decoded!.At.UtcTicks);
+        Assert.Equal(TimeSpan.Zero, decoded.At.Offset);
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public class PageCursorTests
     public void TryDecode_LargestValidTicks_IsAccepted()
     {
         Assert.True(PageCursor.TryDecode(Base64Url($"{DateTimeOffset.MaxValue.UtcTicks}|apr_1"), out var cursor));
-        Assert.Equal(DateTimeOffset.MaxValue, cursor!.CreatedAt);
+        Assert.Equal(DateTimeOffset.MaxValue, cursor!.At);
     }
 
     [Fact]

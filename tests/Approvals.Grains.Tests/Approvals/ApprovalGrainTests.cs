@@ -71,6 +71,35 @@ public abstract class ApprovalGrainTests<TCluster>(TCluster cluster) : IClassFix
     }
 
     [StoreFact]
+    public async Task Review_GivesTheRefusalADecisionWouldGet_AndWritesNothing()
+    {
+        var (id, _) = await CreateAsync(riskScore: 50);
+        var key = new Caller(CallerKind.Key, "key_1", "agent", _tenant, [], ["approvals:read"], null);
+        var manager = Person("user_mgr", "manager");
+
+        var own = await Grain(id).ReviewAsync(Person("user_req", "requester", "manager"));
+        var level = await Grain(id).ReviewAsync(Reviewer);
+        var byKey = await Grain(id).ReviewAsync(key);
+        var may = await Grain(id).ReviewAsync(manager);
+
+        Assert.Equal(ErrorCodes.SelfApprovalForbidden, own.DecisionRefusal!.Code);
+        Assert.Equal(ErrorCodes.InsufficientApprovalLevel, level.DecisionRefusal!.Code);
+        Assert.Equal(ErrorCodes.Forbidden, byKey.DecisionRefusal!.Code);
+        Assert.Null(may.DecisionRefusal);
+        Assert.Equal("pending", may.Reply.Approval!.Status);
+        Assert.Equal(1, (await cluster.Stores.State.LoadApprovalAsync(id, CancellationToken.None))!.State.Version);
+        // The answer is the decision's own: the refused approve fails the same way, the allowed one succeeds.
+        Assert.Equal(level.DecisionRefusal.Code, (await Grain(id).ExecuteAsync(Reviewer, new ApprovalCall.Approve(null), CallOptions.None)).Error!.Code);
+        Assert.True((await Grain(id).ExecuteAsync(manager, new ApprovalCall.Approve(null), CallOptions.None)).IsSuccess);
+
+        var decided = await Grain(id).ReviewAsync(Person("user_mgr2", "manager"));
+        Assert.Equal(ErrorCodes.AlreadyResolved, decided.DecisionRefusal!.Code);
+        Assert.Equal("approved", decided.Reply.Approval!.Status);
+        var outsider = await Grain(id).ReviewAsync(new Caller(CallerKind.Person, "user_out", null, "other-tenant", ["admin"], [], null));
+        Assert.Equal(ErrorCodes.NotFound, outsider.Reply.Error!.Code);
+    }
+
+    [StoreFact]
     public async Task AnotherTenantsCaller_FindsNothing()
     {
         var (id, _) = await CreateAsync();

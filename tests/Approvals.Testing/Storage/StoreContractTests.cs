@@ -838,6 +838,45 @@ public abstract partial class StoreContractTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task List_DeadlineOrder_SoonestFirst_CursorVisitsEveryRowOnce()
+    {
+        // Deadlines run against creation order, triples share a deadline (the id breaks ties), and a
+        // decided request and another tenant's lie in between: the status filter and the tenant keep them out.
+        var states = Enumerable.Range(0, 35)
+            .Select(i => NewApproval($"apr_{i:000}", createdAt: T0.AddSeconds(i)) with { ExpiresAt = T0.AddHours(10).AddTicks(-(i / 3 * 10)) })
+            .ToList();
+        await SaveCommittedAsync([.. states.Select(s => Create(s))]);
+        await SaveCommittedAsync(
+            Create(NewApproval("apr_decided") with { Status = ApprovalStatus.Approved, ExpiresAt = T0.AddHours(5) }),
+            Create(NewApproval("apr_other_tenant", "tenant-b") with { ExpiresAt = T0.AddHours(5) }));
+        var expected = states
+            .OrderBy(s => s.ExpiresAt)
+            .ThenBy(s => s.Id, StringComparer.Ordinal)
+            .Select(s => s.Id)
+            .ToList();
+
+        var seen = new List<string>();
+        PageCursor? cursor = null;
+        var pages = 0;
+        do
+        {
+            var query = new ApprovalQuery("tenant-a") { Status = ApprovalStatus.Pending, Order = ApprovalOrder.Deadline, Limit = 10, After = cursor };
+            var page = await Stores.ApprovalQueries.ListAsync(query, None);
+            pages++;
+            seen.AddRange(page.Items.Select(s => s.Id));
+            cursor = page.Next is { } next && PageCursor.TryDecode(next.Encode(), out var decoded) ? decoded : null;
+            Assert.True(pages <= 4, "pagination did not end");
+        }
+        while (cursor is not null);
+
+        Assert.Equal(4, pages);
+        Assert.Equal(expected, seen);
+        // The last filed is due first; of the three due together, the lowest id leads.
+        Assert.Equal(["apr_033", "apr_034"], seen[..2]);
+        Assert.Equal("apr_002", seen[^1]);
+    }
+
+    [StoreFact]
     public async Task List_ExactMultipleOfTheLimit_LastPageHasNoCursor()
     {
         await SaveCommittedAsync([.. Enumerable.Range(0, 20).Select(i => Create(NewApproval($"apr_{i:00}", createdAt: T0.AddSeconds(i))))]);
