@@ -8,6 +8,7 @@ using Approvals.Server.Docs;
 using Approvals.Server.Events;
 using Approvals.Server.Health;
 using Approvals.Server.Http;
+using Approvals.Server.Inbox;
 using Approvals.Server.Metrics;
 using Approvals.Server.OpenApi;
 using Approvals.Server.Storage;
@@ -52,6 +53,7 @@ builder.Services.ConfigureHttpJsonOptions(o => WireJson.Configure(o.SerializerOp
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.AddApprovalsOpenApi();
+builder.Services.AddApprovalsInbox(builder.Configuration);
 
 var app = builder.Build();
 
@@ -81,6 +83,7 @@ app.MapApiKeysApi();
 app.MapWebhooksApi();
 app.MapApprovalsDashboard(app.Configuration);
 app.MapApprovalsMetrics().MapApprovalsDocs();
+app.MapApprovalsInbox();
 
 // Resolve (or generate) the signing key now, so a bad key stops the start and a new one is announced up front.
 var keptInDataFolder = app.Services.GetRequiredService<TokenKey>().KeptInDataFolder;
