@@ -12,7 +12,10 @@ public static class TokenCommand
 {
     public static bool Matches(string[] args) => args.Length > 0 && args[0] == "token";
 
-    public static int Run(string[] args, IConfiguration configuration)
+    public static int Run(string[] args, IConfiguration configuration) => Run(args, configuration, Console.Out, Console.Error);
+
+    /// <summary>The command, printing the token to <paramref name="output"/> and anything else to <paramref name="error"/>.</summary>
+    public static int Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {
         string? sub = null, name = null, tenant = null, level = null, expires = "PT8H";
         var roles = new List<string>();
@@ -31,27 +34,27 @@ public static class TokenCommand
                     // Configuration switches (--Approvals:Auth:SigningKey=…) are the host's; anything else is a mistake.
                     if (!args[i].Contains(':', StringComparison.Ordinal))
                     {
-                        Console.Error.WriteLine($"Unknown option {args[i]}.");
-                        return Usage();
+                        error.WriteLine($"Unknown option {args[i]}.");
+                        return Usage(error);
                     }
                     break;
             }
         }
         if (string.IsNullOrWhiteSpace(sub) || roles.Count == 0)
         {
-            return Usage();
+            return Usage(error);
         }
         // The server refuses a token whose approval_level is not 1–4; better to say so than to print one.
         var approvalLevel = 0;
         if (level is not null && !TokenRequest.TryParseApprovalLevel(level, out approvalLevel))
         {
-            Console.Error.WriteLine($"--level must be a whole number from 1 to {RiskPolicy.MaxLevel}.");
-            return Usage();
+            error.WriteLine($"--level must be a whole number from 1 to {RiskPolicy.MaxLevel}.");
+            return Usage(error);
         }
         if (!TokenRequest.TryParseLifetime(expires, out var lifetime))
         {
-            Console.Error.WriteLine("--expires must be an ISO 8601 duration, such as PT8H.");
-            return Usage();
+            error.WriteLine("--expires must be an ISO 8601 duration, such as PT8H.");
+            return Usage(error);
         }
         var request = new TokenRequest(sub, roles)
         {
@@ -59,23 +62,23 @@ public static class TokenCommand
         };
         if (request.Problem() is { } problem)
         {
-            Console.Error.WriteLine(problem);
-            return Usage();
+            error.WriteLine(problem);
+            return Usage(error);
         }
         // The same minting as the command line's `approvals token`, from the same settings.
         var minted = DevelopmentTokens.Mint(request, SigningSettings.FromConfiguration(configuration));
         if (minted.GeneratedKeyPath is { } path)
         {
-            Console.Error.WriteLine($"Generated a signing key in {path}; the server will use it too.");
+            error.WriteLine($"Generated a signing key in {path}; the server will use it too.");
         }
-        Console.WriteLine(minted.Token);
+        output.WriteLine(minted.Token);
         return 0;
     }
 
-    private static int Usage()
+    private static int Usage(TextWriter error)
     {
-        Console.Error.WriteLine("usage: approvals token --sub <user id> --role <role> [--role <role>…] [--name <name>] [--tenant <tenant>] [--level 1-4] [--expires PT8H]");
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roles: viewer, requester, reviewer, manager, security_manager, admin"));
+        error.WriteLine("usage: approvals token --sub <user id> --role <role> [--role <role>…] [--name <name>] [--tenant <tenant>] [--level 1-4] [--expires PT8H]");
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"roles: viewer, requester, reviewer, manager, security_manager, admin"));
         return 2;
     }
 }

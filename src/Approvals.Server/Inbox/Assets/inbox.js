@@ -36,8 +36,12 @@
 
   let running = false;
   let again = false;
+  let announceNext = false;
 
-  async function refresh() {
+  // One fetch at a time; events that arrive meanwhile make one more. announce: say so in the status
+  // line (not for the catch-up read when the stream opens, which usually finds nothing new).
+  async function refresh(announce) {
+    announceNext = announceNext || announce;
     if (running) {
       again = true;
       return;
@@ -46,6 +50,8 @@
     try {
       do {
         again = false;
+        const announcing = announceNext;
+        announceNext = false;
         const response = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
         if (!response.ok || response.redirected) {
           return; // Signed out or gone: the next navigation says so.
@@ -59,12 +65,13 @@
             region.replaceWith(document.adoptNode(replacement));
           }
         }
-        if (focused && document.getElementById(focused) && document.activeElement !== document.getElementById(focused)) {
-          document.getElementById(focused).focus();
+        const refocus = focused && document.getElementById(focused);
+        if (refocus && document.activeElement !== refocus) {
+          refocus.focus();
         }
         wireSelectAll();
         const note = document.getElementById("live-note");
-        if (note) {
+        if (note && announcing) {
           note.textContent = "Updated " + new Date().toLocaleTimeString();
         }
       } while (again);
@@ -77,11 +84,11 @@
     const types = scope.dataset.liveSubject ? "approval.*,workflow.*" : scope.dataset.live + ".*";
     const source = new EventSource("/ui/events?types=" + encodeURIComponent(types));
     // On every (re)connection: whatever changed before the stream was open is read once.
-    source.onopen = () => refresh();
+    source.onopen = () => refresh(false);
     source.onmessage = message => {
       try {
         if (concerns(JSON.parse(message.data))) {
-          refresh();
+          refresh(true);
         }
       } catch (e) {
         // Not an event (a future format): ignore it rather than stop following.
