@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # The test command: builds everything (warnings are errors) and runs every test project on both
 # backends. Starts a throwaway PostgreSQL (installing it with apt-get when missing) unless
-# APPROVALS_TEST_POSTGRES already names one. Extra arguments go to `dotnet test` (e.g. --filter X).
+# APPROVALS_TEST_POSTGRES already names one, and installs Debian's chromium for the inbox's browser
+# tests when it is missing. Extra arguments go to `dotnet test` (e.g. --filter X).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The browser tests drive Debian's chromium: never a browser downloaded by a test tool.
+if ! command -v chromium >/dev/null; then
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "test.sh: installing chromium with apt-get" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2
+        apt-get install -y -qq --no-install-recommends chromium >&2
+    else
+        echo "test.sh: chromium is missing and installing it needs root and apt-get; the browser tests skip (or fail under CI=true)" >&2
+    fi
+fi
 
 if [[ -z "${APPROVALS_TEST_POSTGRES:-}" ]]; then
     eval "$(scripts/postgres.sh start)"
