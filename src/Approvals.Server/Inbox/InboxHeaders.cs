@@ -22,7 +22,9 @@ public sealed class InboxHeaders(RequestDelegate next, IConfiguration configurat
         if (http.GetEndpoint()?.Metadata.GetMetadata<InboxPage>() is not null)
         {
             var headers = http.Response.Headers;
-            headers.CacheControl = "no-store";
+            // As the anti-forgery system sets them on a page with a form (other values make it log a warning).
+            headers.CacheControl = "no-cache, no-store";
+            headers.Pragma = "no-cache";
             headers.ContentSecurityPolicy = _policy;
             headers.XContentTypeOptions = "nosniff";
             headers.XFrameOptions = "DENY";

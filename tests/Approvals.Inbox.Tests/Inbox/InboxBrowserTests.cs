@@ -139,6 +139,7 @@ public abstract class InboxBrowserTests<TServer>(InboxFixture<TServer> fixture) 
 
         await Expect(page.Locator("#inbox-list td.title a")).ToHaveTextAsync(["Request 25", "Request 26"]);
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Next page" })).ToHaveCountAsync(0);
+        await ScreenshotAsync(page, "second-page");
         await page.GetByRole(AriaRole.Link, new() { Name = "First page" }).ClickAsync();
         await Expect(page.Locator("#inbox-list tbody tr")).ToHaveCountAsync(25);
     }

@@ -74,6 +74,10 @@
         if (note && announcing) {
           note.textContent = "Updated " + new Date().toLocaleTimeString();
         }
+        if (again) {
+          // A burst of events (a bulk decision) costs one more read a second, not one per event.
+          await new Promise(resolve => setTimeout(resolve, 1000));
+        }
       } while (again);
     } finally {
       running = false;
