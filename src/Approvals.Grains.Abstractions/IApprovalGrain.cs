@@ -33,6 +33,18 @@ public interface IApprovalGrain : IGrainWithStringKey
     [Alias("WaitForChange"), AlwaysInterleave]
     Task<ApprovalReply> WaitForChangeAsync(Caller caller, long knownVersion, TimeSpan wait);
 
+    /// <summary>
+    /// Subscribes <paramref name="observer"/> to the request's changes (or renews its subscription, which expires
+    /// unless renewed within the grain's observer lifetime) and returns the request as it is now; a request not
+    /// visible to <paramref name="caller"/> is not_found and subscribes nothing.
+    /// </summary>
+    [Alias("Subscribe")]
+    Task<ApprovalReply> SubscribeAsync(Caller caller, IApprovalObserver observer);
+
+    /// <summary>Ends <paramref name="observer"/>'s subscription (nothing happens if it has none).</summary>
+    [Alias("Unsubscribe")]
+    Task UnsubscribeAsync(IApprovalObserver observer);
+
     /// <summary>Applies the request's deadline if it has passed (a reminder tick or the start-up catch-up).</summary>
     [Alias("ApplyDeadline")]
     Task ApplyDeadlineAsync();

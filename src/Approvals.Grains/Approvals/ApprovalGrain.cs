@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Approvals.Grains.Storage;
 using Microsoft.Extensions.Logging;
 using Orleans.Storage;
+using Orleans.Utilities;
 
 namespace Approvals.Grains.Approvals;
 
@@ -35,6 +36,7 @@ public sealed class ApprovalGrain(
     private TaskCompletionSource _changed = NewSignal();
     private IGrainTimer? _deadlineTimer;
     private IGrainReminder? _deadlineReminder;
+    private readonly ObserverManager<IApprovalObserver> _observers = new(grainOptions.Value.ObserverLifetime, logger);
 
     private ApprovalState? Current => record.State.Current?.State;
 
@@ -89,6 +91,24 @@ public sealed class ApprovalGrain(
             reply = Show(caller);
         }
         return reply;
+    }
+
+    public Task<ApprovalReply> SubscribeAsync(Caller caller, IApprovalObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        var reply = Show(caller);
+        if (reply.IsSuccess)
+        {
+            _observers.Subscribe(observer, observer);
+        }
+        return Task.FromResult(reply);
+    }
+
+    public Task UnsubscribeAsync(IApprovalObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
     }
 
     public async Task ApplyDeadlineAsync()
@@ -229,6 +249,11 @@ public sealed class ApprovalGrain(
         var waiters = _changed;
         _changed = NewSignal();
         waiters.TrySetResult();
+        if (Current is { } state && _observers.Count > 0)
+        {
+            var status = WireNames.Of(state.Status);
+            _observers.Notify(observer => observer.Changed(_id, state.Version, status));
+        }
         ArmDeadlineTimer();
     }
 

@@ -19,6 +19,12 @@ public sealed class ApprovalGrainOptions
     /// <summary>A grain with no call for this long is deactivated (Orleans' collection age; at least a minute).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How long an observer's subscription lasts unless renewed (in-cluster clients renew well within it). Observers
+    /// are not durable: this only bounds how long a client that went away keeps being told of changes.
+    /// </summary>
+    public TimeSpan ObserverLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>The most grain writes one group commit (one transaction) carries.</summary>
     public int MaxBatchSize { get; set; } = 256;
 }
