@@ -24,7 +24,7 @@ public abstract class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : 
 
     private readonly string _tenant = $"t_{Guid.NewGuid():N}";
 
-    private Caller Person(string id, params string[] roles) => new(CallerKind.Person, id, id, _tenant, roles, [], null);
+    private Caller Person(string id, params string[] roles) => new(CallerKind.Person, id, id, _tenant, roles, [], 3);
 
     private ClusterApprovalsClient ClientAs(Caller caller, TimeSpan? resubscribe = null) =>
         new(cluster.Grains, caller, resubscribe ?? NoRenewal);

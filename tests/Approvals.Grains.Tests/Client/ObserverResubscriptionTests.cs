@@ -21,7 +21,7 @@ public sealed class ObserverResubscriptionTests(TwoSiloCluster cluster, ITestOut
 
     private readonly string _tenant = $"t_{Guid.NewGuid():N}";
 
-    private Caller Person(string id, params string[] roles) => new(CallerKind.Person, id, id, _tenant, roles, [], null);
+    private Caller Person(string id, params string[] roles) => new(CallerKind.Person, id, id, _tenant, roles, [], 3);
 
     [PostgresFact]
     public async Task AnObserverLostWithItsSilo_IsSubscribedAgain_AndTheNextDecisionReachesIt()
