@@ -1,4 +1,5 @@
 using Approvals.Grains.Abstractions;
+using Microsoft.Extensions.Configuration;
 
 namespace Approvals.Client.Cluster;
 
@@ -28,4 +29,29 @@ public sealed class ApprovalsClusterClientOptions
     /// silo stops), so this bounds how long a wait can miss a decision; each renewal also re-reads the request.
     /// </summary>
     public TimeSpan ResubscribePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Joins the cluster a server configured with <paramref name="configuration"/> runs (the same <c>Approvals__…</c>
+    /// settings): PostgreSQL (<c>Approvals:Storage:Provider</c> postgres) through its membership table, else the one
+    /// embedded silo's gateway at <c>Approvals:Cluster:AdvertisedAddress</c> and <c>GatewayPort</c>; ClusterId and
+    /// ServiceId from <c>Approvals:Cluster</c>. The caller is the program's to set.
+    /// </summary>
+    public void BindServerSettings(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var cluster = configuration.GetSection("Approvals:Cluster");
+        var storage = configuration.GetSection("Approvals:Storage");
+        ClusterId = cluster["ClusterId"] ?? ClusterId;
+        ServiceId = cluster["ServiceId"] ?? ServiceId;
+        if (string.Equals(storage["Provider"], "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            PostgresConnectionString = storage["ConnectionString"];
+            Gateway = null;
+        }
+        else
+        {
+            PostgresConnectionString = null;
+            Gateway = $"{cluster["AdvertisedAddress"] ?? "127.0.0.1"}:{cluster["GatewayPort"] ?? "30000"}";
+        }
+    }
 }
