@@ -22,7 +22,7 @@ var keyId = worker["KeyId"] ?? "remediation-worker";
 builder.Services.AddApprovalsClusterClient(options =>
 {
     options.BindServerSettings(builder.Configuration);
-    options.Caller = new Caller(CallerKind.Key, keyId, "remediation worker", tenant, [], ["approvals:write", "approvals:read"], null);
+    options.Caller = new Caller(CallerKind.Key, keyId, "remediation worker", tenant, [], ["approvals:create", "approvals:read"], null);
 });
 
 using var host = builder.Build();

@@ -97,7 +97,7 @@ public abstract class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : 
     {
         var requester = ClientAs(Person("user_req", "requester"));
         var created = await requester.CreateAsync(Request());
-        var key = ClientAs(new Caller(CallerKind.Key, "key_1", "deploy bot", _tenant, [], ["approvals:write", "approvals:read"], null));
+        var key = ClientAs(new Caller(CallerKind.Key, "key_1", "deploy bot", _tenant, [], ["approvals:create", "approvals:read"], null));
 
         var approve = await Assert.ThrowsAsync<ApprovalsApiException>(() => key.ApproveAsync(created.Id, "bot says yes"));
         var reject = await Assert.ThrowsAsync<ApprovalsApiException>(() => key.RejectAsync(created.Id, "bot says no"));
