@@ -50,6 +50,8 @@ public sealed class ApprovalGrain(
 
     public async Task<ApprovalReply> ExecuteAsync(Caller caller, ApprovalCall call, CallOptions options)
     {
+        // The caller's word that nothing is stored served the activation's read; a read of this turn's own goes to the database.
+        NewGrain.Forget();
         var by = caller.ToPrincipal();
         if (!string.Equals(by.TenantId, _tenant, StringComparison.Ordinal))
         {

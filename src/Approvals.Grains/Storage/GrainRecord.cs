@@ -28,6 +28,12 @@ public abstract class GrainRecord<TStored, TWrite> : IGrainRecord where TStored 
         Pending = null;
     }
 
+    public void Clear()
+    {
+        Current = null;
+        Pending = null;
+    }
+
     public void Committed()
     {
         Current = FromWrite(Pending!);

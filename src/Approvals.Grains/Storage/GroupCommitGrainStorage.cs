@@ -20,8 +20,17 @@ public sealed class GroupCommitGrainStorage(IStateStore store, GroupCommitWriter
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var record = Record(grainState);
-        var (tenant, id) = GrainKeys.Parse(grainId.Key.ToString()!);
-        await record.LoadAsync(store, tenant, id);
+        var key = grainId.Key.ToString()!;
+        if (NewGrain.IsAnnounced(key))
+        {
+            // A create on an id its caller just minted: there is nothing to read (see NewGrain).
+            record.Clear();
+        }
+        else
+        {
+            var (tenant, id) = GrainKeys.Parse(key);
+            await record.LoadAsync(store, tenant, id);
+        }
         Describe(record, grainState);
     }
 
@@ -69,6 +78,9 @@ public interface IGrainRecord
 
     /// <summary>Loads the row of <paramref name="id"/> if it belongs to <paramref name="tenant"/>, and drops any pending write.</summary>
     Task LoadAsync(IStateStore store, string tenant, string id);
+
+    /// <summary>Nothing stored, nothing pending: what a load of an absent row gives, without the load.</summary>
+    void Clear();
 
     /// <summary>The pending write committed: it is now the current state.</summary>
     void Committed();

@@ -57,7 +57,15 @@ public static class WorkflowsApi
         // The gateway names the new run: its grain is the one that starts it. A new run waits on no
         // approval yet as far as its reply goes (its first one is filed right after the commit).
         var id = Ids.New("wf", clock.GetUtcNow());
-        return await CommandAsync(http, grains, id, new WorkflowCall.Start(body.Value!), null, StatusCodes.Status201Created);
+        NewGrain.Announce(GrainKeys.Workflow(http.Caller().TenantId, id));
+        try
+        {
+            return await CommandAsync(http, grains, id, new WorkflowCall.Start(body.Value!), null, StatusCodes.Status201Created);
+        }
+        finally
+        {
+            NewGrain.Forget();
+        }
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)

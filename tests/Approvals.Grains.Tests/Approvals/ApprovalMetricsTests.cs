@@ -48,6 +48,52 @@ public abstract class ApprovalMetricsTests<TCluster>(TCluster cluster) : IClassF
     }
 
     [StoreFact]
+    public async Task ACreateAnnouncedAsNew_SkipsTheActivationsRead_AndAWrongAnnouncementIsCaughtByTheVersionCheck()
+    {
+        using var conflicts = Collect<long>(StorageMetrics.MeterName, "approvals.storage.conflicts");
+        // A row stored under an id whose grain never ran here (as if filed through another node).
+        var filed = await CreateAsync();
+        var template = (await cluster.Stores.State.LoadApprovalAsync(filed, CancellationToken.None))!.State;
+        var taken = $"apr_{Guid.NewGuid():N}";
+        var unannounced = $"apr_{Guid.NewGuid():N}";
+        foreach (var id in new[] { taken, unannounced })
+        {
+            Assert.Equal([WriteOutcome.Committed],
+                await cluster.Stores.State.SaveAsync([new ApprovalWrite(template with { Id = id, Title = "Filed first" }, 0, [], null)], CancellationToken.None));
+        }
+        var create = new ApprovalCall.Create(new CreateApprovalRequest { Title = "Filed second", RiskScore = 10, ExpiresIn = "PT1H" });
+
+        // Without the announcement the activation reads the row, and the create is refused without a write.
+        var refusedOnRead = await Grain(unannounced).ExecuteAsync(Requester, create, CallOptions.None);
+        Assert.Empty(conflicts.GetMeasurementSnapshot());
+
+        // Announced wrongly: the activation reads nothing, so the create writes version 0, loses to the stored row,
+        // reads it and is refused the same way. The conflict counted is the proof that the read was skipped.
+        NewGrain.Announce(GrainKeys.Approval(_tenant, taken));
+        ApprovalReply refusedOnWrite;
+        try
+        {
+            refusedOnWrite = await Grain(taken).ExecuteAsync(Requester, create, CallOptions.None);
+        }
+        finally
+        {
+            NewGrain.Forget();
+        }
+
+        Assert.Equal(ErrorCodes.ValidationError, refusedOnRead.Error!.Code);
+        Assert.Equal(refusedOnRead.Error.Code, refusedOnWrite.Error!.Code);
+        Assert.Single(conflicts.GetMeasurementSnapshot());
+        var kept = (await cluster.Stores.State.LoadApprovalAsync(taken, CancellationToken.None))!.State;
+        Assert.Equal(("Filed first", 1L), (kept.Title, kept.Version));
+        Assert.Equal("Filed first", (await Grain(taken).GetAsync(Requester)).Approval!.Title);
+        // Final, as every request of this class must end (its clock is moved by other tests).
+        foreach (var id in new[] { filed, taken, unannounced })
+        {
+            Assert.True((await Grain(id).ExecuteAsync(Requester, new ApprovalCall.Cancel(null), CallOptions.None)).IsSuccess);
+        }
+    }
+
+    [StoreFact]
     public async Task ADecisionWhoseFirstWriteLostARace_IsCountedOnce()
     {
         using var decisions = Collect<long>(ApprovalMetrics.MeterName, "approvals.decisions");
