@@ -12,6 +12,11 @@ const string Usage = """
       rest-deadlines   n deadlines spread over 5 s: how late each expiry is applied, and none early (n = 10000)
       rest-pending     n pending approvals due in an hour: filing time and the server's RSS (n = 100000)
       startup          n starts: time to the first ready health check, idle RSS 5 s later; medians (n = 3)
+      wait-latency     n waits per client, 50 outstanding, each request approved over REST: time from the decision's commit
+                       to the return of WaitForDecisionAsync, for the in-cluster client (the server's gateway; its
+                       membership table on PostgreSQL) and the HTTP client; p50, p99, max of the return minus the
+                       server's decided_at (stamped just before the commit: an upper bound), and of the return minus
+                       the receipt of the approve call's 200 (a lower bound) (n = 1000)
     and, on the store directly (no server):
       queries          list/count/event queries over n seeded approvals (n = 10000)
 

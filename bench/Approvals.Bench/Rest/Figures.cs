@@ -61,5 +61,6 @@ public static class RestScenarios
             ["rest-deadlines"] = (10_000, "approvals", RestDeadlines.RunAsync),
             ["rest-pending"] = (100_000, "approvals", RestPending.RunAsync),
             ["startup"] = (3, "starts", Startup.RunAsync),
+            ["wait-latency"] = (1_000, "waits per client", WaitLatency.RunAsync),
         };
 }

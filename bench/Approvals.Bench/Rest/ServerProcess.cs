@@ -31,7 +31,8 @@ public sealed class ServerProcess : IAsyncDisposable
     private int? _processId;
     private bool _logClosed;
 
-    private ServerProcess(Process process, ScratchDatabase database, string workFolder, string logPath, StreamWriter log, Uri baseAddress, BenchTokens tokens)
+    private ServerProcess(Process process, ScratchDatabase database, string workFolder, string logPath, StreamWriter log, Uri baseAddress, BenchTokens tokens,
+        IReadOnlyDictionary<string, string> settings)
     {
         _process = process;
         _database = database;
@@ -40,9 +41,16 @@ public sealed class ServerProcess : IAsyncDisposable
         LogPath = logPath;
         BaseAddress = baseAddress;
         Tokens = tokens;
+        Settings = settings;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// The <c>Approvals__…</c> environment variables the server was started with (storage, ports, key): what a program
+    /// started beside it with the same environment, such as an in-cluster client, would read.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Settings { get; }
 
     /// <summary>Tokens the server accepts (signed with the key it was given).</summary>
     public BenchTokens Tokens { get; }
@@ -164,7 +172,10 @@ public sealed class ServerProcess : IAsyncDisposable
         var log = new StreamWriter(logPath, append: false);
         await log.WriteLineAsync($"# dotnet {serverDll} --urls {baseAddress.GetLeftPart(UriPartial.Authority)}; {database.Description}; silo port {ports[1]}, gateway port {ports[2]}");
         var process = new Process { StartInfo = info };
-        var server = new ServerProcess(process, database, workFolder, logPath, log, baseAddress, tokens);
+        var settings = info.Environment
+            .Where(e => e.Key.StartsWith("Approvals__", StringComparison.Ordinal) && e.Value is not null)
+            .ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal);
+        var server = new ServerProcess(process, database, workFolder, logPath, log, baseAddress, tokens, settings);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         server._started = Stopwatch.GetTimestamp();
