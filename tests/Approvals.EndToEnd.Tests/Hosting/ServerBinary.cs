@@ -35,7 +35,14 @@ public static class ServerBinary
     /// A start description for <c>dotnet approvals.dll &lt;arguments&gt;</c>: output redirected, run in
     /// <paramref name="workingDirectory"/>, and none of the caller's ASP.NET Core or Approvals settings inherited.
     /// </summary>
-    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, string workingDirectory)
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, string workingDirectory) =>
+        StartInfo(AssemblyPath, arguments, workingDirectory);
+
+    /// <summary>
+    /// The same for any program built here (such as a sample): <c>dotnet &lt;assemblyPath&gt; &lt;arguments&gt;</c>, in
+    /// Production, configured only by what the caller adds.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string assemblyPath, IEnumerable<string> arguments, string workingDirectory)
     {
         var info = new ProcessStartInfo(DotnetHost)
         {
@@ -45,7 +52,7 @@ public static class ServerBinary
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
-        info.ArgumentList.Add(AssemblyPath);
+        info.ArgumentList.Add(assemblyPath);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -89,21 +96,26 @@ public static class ServerBinary
 
     private static string Locate()
     {
-        var testDirectory = AppContext.BaseDirectory;
-        var beside = Path.Combine(testDirectory, AssemblyFileName);
-        if (File.Exists(beside))
-        {
-            return beside;
-        }
-        var root = FindRepositoryRoot(testDirectory);
+        var beside = Path.Combine(AppContext.BaseDirectory, AssemblyFileName);
+        return File.Exists(beside) ? beside : LocateBuilt(Path.Combine("src", "Approvals.Server"), AssemblyFileName);
+    }
+
+    /// <summary>
+    /// <paramref name="assemblyFileName"/> as the solution build left it in <c>&lt;project&gt;/bin/&lt;Configuration&gt;/net10.0/</c>
+    /// (this assembly's configuration first, then the other one), for a project folder relative to the repository root.
+    /// Run as built, never with <c>dotnet run</c>, which would build again while the tests run.
+    /// </summary>
+    public static string LocateBuilt(string projectFolder, string assemblyFileName)
+    {
+        var root = FindRepositoryRoot(AppContext.BaseDirectory);
         var own = typeof(ServerBinary).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
         string[] configurations = [own, .. new[] { "Release", "Debug" }.Where(c => !string.Equals(c, own, StringComparison.OrdinalIgnoreCase))];
         var candidates = configurations
-            .Select(c => Path.Combine(root, "src", "Approvals.Server", "bin", c, "net10.0", AssemblyFileName))
+            .Select(c => Path.Combine(root, projectFolder, "bin", c, "net10.0", assemblyFileName))
             .ToList();
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException(
-                $"The server is not built: none of {string.Join(", ", candidates)} exists. Build the solution first (dotnet build -c Release).");
+                $"{projectFolder} is not built: none of {string.Join(", ", candidates)} exists. Build the solution first (dotnet build -c Release).");
     }
 
     private static string FindRepositoryRoot(string start)

@@ -24,13 +24,15 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly ITestOutputHelper? _output;
     private readonly string _workingDirectory;
 
-    private ServerProcess(string name, Process process, Uri baseAddress, ITestOutputHelper? output, string workingDirectory)
+    private ServerProcess(string name, Process process, Uri baseAddress, ITestOutputHelper? output, string workingDirectory,
+        IReadOnlyDictionary<string, string> approvalsEnvironment)
     {
         Name = name;
         _process = process;
         BaseAddress = baseAddress;
         _output = output;
         _workingDirectory = workingDirectory;
+        ApprovalsEnvironment = approvalsEnvironment;
     }
 
     /// <summary>A label for messages (e.g. <c>node-a</c>).</summary>
@@ -46,6 +48,13 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The last lines the process wrote (stdout and stderr, interleaved as received).</summary>
     public string RecentOutput => string.Join(Environment.NewLine, _lines);
 
+    /// <summary>
+    /// The <c>Approvals__…</c> environment variables the process was started with, its silo and gateway ports included:
+    /// what a program beside it (an in-cluster client such as samples/RemediationWorker) is given to find it. Settings
+    /// passed as switches are not in it (they take precedence over the environment).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ApprovalsEnvironment { get; }
+
     /// <summary>An absolute URI on this server.</summary>
     public Uri Url(string relative) => new(BaseAddress, relative);
 
@@ -54,13 +63,25 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <c>--Approvals:DataFolder=…</c>) and waits until it is ready. A port taken between choosing
     /// and binding it is retried on another port.
     /// </summary>
-    public static async Task<ServerProcess> StartAsync(string name, IReadOnlyList<string> settings, ITestOutputHelper? output = null,
-        CancellationToken cancellationToken = default)
+    public static Task<ServerProcess> StartAsync(string name, IReadOnlyList<string> settings, ITestOutputHelper? output = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(name, settings, new Dictionary<string, string>(), output, cancellationToken);
+
+    /// <summary>
+    /// Starts the server configured as a deployment configures it, by <c>Approvals__…</c> environment variables
+    /// (<paramref name="environment"/>), and waits until it is ready.
+    /// </summary>
+    public static Task<ServerProcess> StartAsync(string name, IReadOnlyDictionary<string, string> environment, ITestOutputHelper? output = null,
+        CancellationToken cancellationToken = default) =>
+        StartAsync(name, [], environment, output, cancellationToken);
+
+    private static async Task<ServerProcess> StartAsync(string name, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string> environment,
+        ITestOutputHelper? output, CancellationToken cancellationToken)
     {
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var server = Launch(name, settings, output);
+            var server = Launch(name, settings, environment, output);
             try
             {
                 await server.WaitUntilReadyAsync(cancellationToken);
@@ -97,7 +118,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    private static ServerProcess Launch(string name, IReadOnlyList<string> settings, ITestOutputHelper? output)
+    private static ServerProcess Launch(string name, IReadOnlyList<string> settings, IReadOnlyDictionary<string, string> environment,
+        ITestOutputHelper? output)
     {
         var port = FreeLoopbackPort();
         var baseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
@@ -109,13 +131,22 @@ public sealed class ServerProcess : IAsyncDisposable
             // Per-request logs would cost more than the requests under load; warnings and errors are kept.
             "--Logging:LogLevel:Microsoft.AspNetCore=Warning",
             "--Logging:Console:FormatterOptions:ColorBehavior=Disabled",
-            // Every node is a silo: each needs silo and gateway ports of its own.
-            "--Approvals:Cluster:SiloPort", FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
-            "--Approvals:Cluster:GatewayPort", FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
             .. settings,
         ];
-        var process = new Process { StartInfo = ServerBinary.StartInfo(arguments, workingDirectory), EnableRaisingEvents = true };
-        var server = new ServerProcess(name, process, baseAddress, output, workingDirectory);
+        var approvalsEnvironment = new Dictionary<string, string>(environment, StringComparer.Ordinal)
+        {
+            // Every node is a silo: each needs silo and gateway ports of its own. In the environment, so a client
+            // given the same environment finds the gateway; a switch in settings still overrides them.
+            ["Approvals__Cluster__SiloPort"] = FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
+            ["Approvals__Cluster__GatewayPort"] = FreeLoopbackPort().ToString(CultureInfo.InvariantCulture),
+        };
+        var info = ServerBinary.StartInfo(arguments, workingDirectory);
+        foreach (var (variable, value) in approvalsEnvironment)
+        {
+            info.Environment[variable] = value;
+        }
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var server = new ServerProcess(name, process, baseAddress, output, workingDirectory, approvalsEnvironment);
         process.OutputDataReceived += (_, e) => server.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         process.Start();
