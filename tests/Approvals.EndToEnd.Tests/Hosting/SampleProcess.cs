@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
 
@@ -15,7 +14,7 @@ public sealed class SampleProcess : IAsyncDisposable
     private const int KeptErrorLines = 200;
     private readonly Process _process;
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
-    private readonly ConcurrentQueue<string> _errors = new();
+    private readonly RecentLines _errors = new(KeptErrorLines);
     private readonly string _workingDirectory;
 
     private SampleProcess(string name, Process process, string workingDirectory)
@@ -28,7 +27,7 @@ public sealed class SampleProcess : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>What the program wrote to stderr so far (its logs), for failure messages.</summary>
-    public string Errors => string.Join(Environment.NewLine, _errors);
+    public string Errors => _errors.ToString();
 
     /// <summary>Starts <c>samples/<paramref name="name"/></c> with <paramref name="environment"/> (and nothing of the caller's Approvals settings).</summary>
     public static SampleProcess Start(string name, IReadOnlyDictionary<string, string> environment)
@@ -53,7 +52,7 @@ public sealed class SampleProcess : IAsyncDisposable
                 sample._lines.Writer.TryWrite(e.Data);
             }
         };
-        process.ErrorDataReceived += (_, e) => sample.KeepError(e.Data);
+        process.ErrorDataReceived += (_, e) => sample._errors.Add(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -111,18 +110,6 @@ public sealed class SampleProcess : IAsyncDisposable
             throw new TimeoutException($"{Name} did not close its stdout within {deadline}.{Environment.NewLine}stderr:{Environment.NewLine}{Errors}");
         }
         return lines;
-    }
-
-    private void KeepError(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _errors.Enqueue(line);
-        while (_errors.Count > KeptErrorLines && _errors.TryDequeue(out _))
-        {
-        }
     }
 
     public async ValueTask DisposeAsync()

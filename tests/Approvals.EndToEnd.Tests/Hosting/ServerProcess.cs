@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -20,7 +19,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly RecentLines _lines = new(KeptLines);
     private readonly ITestOutputHelper? _output;
     private readonly string _workingDirectory;
 
@@ -46,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The last lines the process wrote (stdout and stderr, interleaved as received).</summary>
-    public string RecentOutput => string.Join(Environment.NewLine, _lines);
+    public string RecentOutput => _lines.ToString();
 
     /// <summary>
     /// The <c>Approvals__…</c> environment variables the process was started with, its silo and gateway ports included:
@@ -147,8 +146,8 @@ public sealed class ServerProcess : IAsyncDisposable
         }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var server = new ServerProcess(name, process, baseAddress, output, workingDirectory, approvalsEnvironment);
-        process.OutputDataReceived += (_, e) => server.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        process.OutputDataReceived += (_, e) => server._lines.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => server._lines.Add(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -239,18 +238,6 @@ public sealed class ServerProcess : IAsyncDisposable
                 _output.WriteLine(RecentOutput);
             }
             TryDelete(_workingDirectory);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-        _lines.Enqueue(line);
-        while (_lines.Count > KeptLines && _lines.TryDequeue(out _))
-        {
         }
     }
 
