@@ -1,4 +1,3 @@
-using Approvals.Server.Auth;
 using Orleans.Dashboard;
 
 namespace Approvals.Server.Cluster;
@@ -7,7 +6,8 @@ namespace Approvals.Server.Cluster;
 /// The Orleans dashboard at <c>/dashboard</c>: silos, activations, call rates, errors and latency per grain
 /// and method, reminders, and a live log stream. Operators only: a person with the admin role or a key
 /// with the admin scope (401 without credentials, 403 with others), for every page and data endpoint
-/// of it, the log stream (<c>/dashboard/Trace</c>) included.
+/// of it, the log stream (<c>/dashboard/Trace</c>) included; in a browser through the reviewer inbox's
+/// session (<see cref="DashboardAuth"/>).
 /// </summary>
 public static class DashboardSetup
 {
@@ -24,9 +24,7 @@ public static class DashboardSetup
             return silo;
         }
         silo.AddDashboard();
-        silo.Services.AddAuthorizationBuilder().AddPolicy(Policy, policy => policy
-            .RequireAuthenticatedUser()
-            .RequireAssertion(context => PrincipalMapping.FromClaims(context.User) is { IsAdmin: true }));
+        silo.Services.AddDashboardAuth();
         return silo;
     }
 
@@ -34,7 +32,16 @@ public static class DashboardSetup
     {
         if (IsEnabled(configuration))
         {
-            routes.MapOrleansDashboard(Path).RequireAuthorization(Policy).ExcludeFromDescription();
+            routes.MapOrleansDashboard(Path).RequireAuthorization(Policy).ExcludeFromDescription()
+                .AddEndpointFilter((context, next) =>
+                {
+                    // Never inside another page: a frame from a sibling site (same-site, so the Lax cookie goes) is
+                    // the one way another site could show an operator's dashboard under its own.
+                    var headers = context.HttpContext.Response.Headers;
+                    headers.XFrameOptions = "DENY";
+                    headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+                    return next(context);
+                });
         }
     }
 }

@@ -111,24 +111,9 @@ public sealed class InboxSessionTests(SqliteInboxFixture fixture)
 
     // ---- helpers ----
 
-    /// <summary>Signs in on the sign-in page as a browser would: its anti-forgery cookie and token, then the form post.</summary>
-    private Task<Session> SignInAsync(Caller who) => SignInAsync(who.Token);
+    private Task<InboxSession> SignInAsync(Caller who) => SignInAsync(who.Token);
 
-    private async Task<Session> SignInAsync(string credential)
-    {
-        using var form = await GetAsync("/signin", cookies: null);
-        var antiforgery = SetCookie(form, "approvals_antiforgery").Split(';')[0];
-        var fields = new Dictionary<string, string>
-        {
-            ["_handler"] = "signin",
-            ["__RequestVerificationToken"] = FormToken(await form.Content.ReadAsStringAsync()),
-            ["token"] = credential,
-        };
-        using var signedIn = await PostAsync("/signin", antiforgery, fields);
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        var session = SetCookie(signedIn, "approvals_session");
-        return new Session($"{antiforgery}; {session.Split(';')[0]}", session);
-    }
+    private Task<InboxSession> SignInAsync(string credential) => InboxSignIn.SignInAsync(Server.Http, credential);
 
     private async Task<HttpResponseMessage> GetAsync(string path, string? cookies)
     {
@@ -147,13 +132,9 @@ public sealed class InboxSessionTests(SqliteInboxFixture fixture)
         return await Server.Http.SendAsync(request);
     }
 
-    private static string SetCookie(HttpResponseMessage response, string name) =>
-        Assert.Single(response.Headers.TryGetValues("Set-Cookie", out var values) ? values : [], v => v.StartsWith(name + "=", StringComparison.Ordinal));
+    private static string SetCookie(HttpResponseMessage response, string name) => InboxSignIn.SetCookie(response, name);
 
-    private static string FormToken(string html) =>
-        Regex.Match(html, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"") is { Success: true } match
-            ? match.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException("The page has no anti-forgery token.");
+    private static string FormToken(string html) => InboxSignIn.FormToken(html);
 
     private async Task<string> FileAsync()
     {
@@ -163,10 +144,6 @@ public sealed class InboxSessionTests(SqliteInboxFixture fixture)
     }
 
     private async Task<string> StatusAsync(string id) => (await Server.Api.GetAsync($"/v1/approvals/{id}", Rita)).Json["status"]!.GetValue<string>();
-
-    /// <param name="Cookies">The <c>Cookie</c> header a browser would send.</param>
-    /// <param name="SetCookie">The session's <c>Set-Cookie</c> header, flags included.</param>
-    private sealed record Session(string Cookies, string SetCookie);
 }
 
 /// <summary>In Development the session cookie is not Secure (plain http://localhost without a browser's exception, tools).</summary>
@@ -176,19 +153,9 @@ public sealed class DevelopmentSessionTests(DevelopmentInboxServer server) : ICl
     public async Task InDevelopment_TheSessionCookieIsHttpOnlyAndLax_ButNotSecure()
     {
         var bob = new Caller("bob", "Bob", $"t_{Guid.NewGuid():N}", ["reviewer"]);
-        using var form = await server.Http.GetAsync("/signin");
-        var antiforgery = Assert.Single(form.Headers.GetValues("Set-Cookie"), v => v.StartsWith("approvals_antiforgery=", StringComparison.Ordinal)).Split(';')[0];
-        var token = Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/signin")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["_handler"] = "signin", ["__RequestVerificationToken"] = token, ["token"] = bob.Token }),
-        };
-        post.Headers.Add("Cookie", antiforgery);
 
-        using var signedIn = await server.Http.SendAsync(post);
+        var session = (await InboxSignIn.SignInAsync(server.Http, bob.Token)).SetCookie;
 
-        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
-        var session = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), v => v.StartsWith("approvals_session=", StringComparison.Ordinal));
         var flags = session.Split(';').Select(p => p.Trim().ToLowerInvariant()).ToList();
         Assert.Contains("httponly", flags);
         Assert.Contains("samesite=lax", flags);

@@ -119,7 +119,9 @@ public abstract class ServerFixture : IAsyncLifetime
         }
         var node = new ServerFactory(settings);
         _nodes.Add(node);
-        var client = node.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        // Keeps no cookie: a test that signs in on the inbox sends its session itself, and no other test's
+        // request (they share the client) carries it.
+        var client = node.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
         _clients.Add(client);
         return client;
     }
