@@ -40,6 +40,9 @@ public static class DashboardSetup
                     var headers = context.HttpContext.Response.Headers;
                     headers.XFrameOptions = "DENY";
                     headers.ContentSecurityPolicy = "frame-ancestors 'none'";
+                    // Never sniffed: the log stream comes without a Content-Type, and a browser that holds back its
+                    // first kilobyte to guess one shows nothing until the log has said that much.
+                    headers.XContentTypeOptions = "nosniff";
                     return next(context);
                 });
         }

@@ -380,6 +380,66 @@ public abstract class InboxBrowserTests<TServer>(InboxFixture<TServer> fixture) 
         await Expect(page.Locator("main")).ToBeFocusedAsync();
     }
 
+    [BrowserFact]
+    public async Task AnAdmin_FollowsTheDashboardLink_AndSeesTheClusterOnTheDashboard()
+    {
+        var page = await SignInAsync(Person("ada", "Ada Admin", "admin"));
+        var dashboardCalls = new System.Collections.Concurrent.ConcurrentQueue<(string Url, int Status)>();
+        page.Response += (_, response) =>
+        {
+            if (response.Url.StartsWith(Server.BaseAddress + "dashboard", StringComparison.Ordinal))
+            {
+                dashboardCalls.Enqueue((response.Url, response.Status));
+            }
+        };
+
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Dashboard" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new Regex("/dashboard/(#.*)?$"));
+        // Drawn from the dashboard's own data calls, which the inbox session authenticated: this node's one silo.
+        await Expect(DashboardCounter(page, "Active Silos")).ToHaveTextAsync("1");
+        Assert.Contains(dashboardCalls, c => c.Url.EndsWith("/dashboard/DashboardCounters", StringComparison.Ordinal) && c.Status == 200);
+        await ScreenshotAsync(page, "dashboard");
+
+        // The live log stream too (a streamed fetch of its own, /dashboard/Trace).
+        await page.GetByRole(AriaRole.Link, new() { Name = "Log Stream" }).ClickAsync();
+        await Expect(page.Locator("pre")).ToContainTextAsync("connected to the Orleans Dashboard log streaming service");
+        Assert.DoesNotContain(dashboardCalls, c => c.Status >= 400);
+    }
+
+    [BrowserFact]
+    public async Task TheDashboard_IsNotForAReviewer_AndAnotherSitesLinkOpensItsPageButNoneOfItsData()
+    {
+        var bob = await SignInAsync(Bob);
+        await Expect(bob.GetByRole(AriaRole.Link, new() { Name = "Workflows" })).ToBeVisibleAsync();
+        await Expect(bob.GetByRole(AriaRole.Link, new() { Name = "Dashboard" })).ToHaveCountAsync(0);
+        var refused = await bob.GotoAsync("/dashboard/");
+        Assert.Equal(403, refused!.Status);
+
+        // A page of another site (served by the test in place of the network) that links to the dashboard and to
+        // its data. Following a link is a top-level GET, so the admin's browser sends the SameSite=Lax session on both.
+        var ada = await SignInAsync(Person("ada", "Ada Admin", "admin"));
+        const string otherSite = "https://other-site.test/";
+        await ada.Context.RouteAsync(otherSite + "**", route => route.FulfillAsync(new()
+        {
+            ContentType = "text/html",
+            Body = $"<!doctype html><title>Elsewhere</title><a id=data href='{Server.BaseAddress}dashboard/DashboardCounters'>data</a>"
+                + $" <a id=page href='{Server.BaseAddress}dashboard/'>page</a>",
+        }));
+        await ada.GotoAsync(otherSite);
+        var data = await ada.RunAndWaitForResponseAsync(() => ada.Locator("#data").ClickAsync(), Server.BaseAddress + "dashboard/DashboardCounters");
+        var sent = await data.Request.AllHeadersAsync();
+        Assert.True(sent.TryGetValue("cookie", out var cookie) && cookie.Contains("approvals_session=", StringComparison.Ordinal), "the browser sent the session");
+        // Refused, though the session came along: Chromium marks such a request Sec-Fetch-Site: cross-site (Playwright
+        // does not report that header; the server tests pin down each value of it).
+        Assert.Equal(401, data.Status);
+
+        await ada.GotoAsync(otherSite);
+        await ada.Locator("#page").ClickAsync();
+        await Expect(DashboardCounter(ada, "Active Silos")).ToHaveTextAsync("1");
+        await ScreenshotAsync(ada, "dashboard-linked-from-another-site");
+    }
+
     // ---- helpers ----
 
     private async Task<IPage> NewPageAsync(ViewportSize? viewport = null)
@@ -404,6 +464,11 @@ public abstract class InboxBrowserTests<TServer>(InboxFixture<TServer> fixture) 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Inbox", Exact = true })).ToBeVisibleAsync();
         return page;
     }
+
+    /// <summary>The figure of one of the dashboard overview's counters (its Orleans-made markup: an info box per counter).</summary>
+    private static ILocator DashboardCounter(IPage page, string title) =>
+        page.Locator(".info-box", new() { Has = page.Locator(".info-box-text", new() { HasTextRegex = new Regex($"^{Regex.Escape(title)}$") }) })
+            .Locator(".info-box-number");
 
     private async Task<string> FileAsync(Caller by, string title, int risk = 10, string expiresIn = "PT1H", string? agent = null, string? summary = null,
         JsonObject? context = null, JsonObject? policy = null)

@@ -72,6 +72,7 @@ public abstract class DashboardTests<TServer>(TServer server) : ServerTests<TSer
         Assert.Equal("text/html", page.MediaType);
         Assert.Equal("DENY", page.Header("X-Frame-Options"));
         Assert.Equal("frame-ancestors 'none'", page.Header("Content-Security-Policy"));
+        Assert.Equal("nosniff", page.Header("X-Content-Type-Options"));
         // Then what its own script fetches, from this site.
         var script = await Api.GetAsync("/dashboard/index.min.js", null, Fetch(session, "same-origin", "*/*"));
         Assert.True(script.Status == HttpStatusCode.OK, script.ToString());
