@@ -69,6 +69,8 @@ app.UseStatusCodePages(async context =>
 });
 app.UseMiddleware<RequestSizeGuard>();
 app.UseMiddleware<RequestTextGuard>();
+// Every cookie set from here on (the inbox's session and anti-forgery cookies) gets the inbox's flags.
+app.UseCookiePolicy();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseMiddleware<IdempotencyMiddleware>();

@@ -23,12 +23,6 @@ public sealed class InboxOptions
     /// </summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
-    /// <summary>
-    /// Where the keys that protect anti-forgery tokens (and OIDC sessions) are kept; <c>&lt;DataFolder&gt;/keys</c>
-    /// when unset. Nodes behind one address must share it (or the load balancer must keep a person on one node).
-    /// </summary>
-    public string? KeysFolder { get; set; }
-
     /// <summary>True when people sign in through the OIDC authority rather than with a token.</summary>
     public static bool UsesOidc(IConfiguration configuration) =>
         !string.IsNullOrWhiteSpace(configuration["Approvals:Auth:Authority"]) && !string.IsNullOrWhiteSpace(configuration[Section + ":ClientId"]);

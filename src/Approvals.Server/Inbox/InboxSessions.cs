@@ -41,17 +41,30 @@ public sealed class InboxSessions(IHostEnvironment environment, IOptions<InboxOp
     }
 
     /// <summary>
-    /// The anti-forgery cookie: HTTP-only and SameSite=Strict (its token only ever goes with a form of this
-    /// site), Secure whenever the request came over HTTPS. Not Secure on plain HTTP, unlike the session
-    /// cookie: the anti-forgery system refuses to serve plain HTTP at all with an always-Secure cookie, and
-    /// this cookie is no credential, only the half of a token pair that is bound to the session's person.
+    /// The anti-forgery cookie: HTTP-only and SameSite=Lax like the session cookie (the form's token, not the
+    /// cookie, proves that a post came from our page; the cookie only has to travel with it). Secure as the
+    /// request is here; outside Development the cookie policy below makes it Secure always.
     /// </summary>
     public static void Protect(AntiforgeryOptions antiforgery)
     {
         antiforgery.Cookie.Name = "approvals_antiforgery";
         antiforgery.Cookie.HttpOnly = true;
-        antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+        antiforgery.Cookie.SameSite = SameSiteMode.Lax;
+        // Not Always: with Always the anti-forgery system refuses every request that did not arrive over
+        // HTTPS itself, which breaks plain http://localhost and any node behind a proxy that ends TLS.
         antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         antiforgery.Cookie.Path = "/";
+    }
+
+    /// <summary>
+    /// The cookie policy (<c>UseCookiePolicy</c>) over every cookie the server sets after it: HTTP-only, and
+    /// outside Development Secure whatever the request's scheme, as the session cookie is. It is what makes
+    /// the anti-forgery cookie Secure, since the anti-forgery options cannot (see above) and the policy only
+    /// sets the flag on the cookie, checking nothing about the request.
+    /// </summary>
+    public static void Protect(CookiePolicyOptions policy, IHostEnvironment environment)
+    {
+        policy.HttpOnly = Microsoft.AspNetCore.CookiePolicy.HttpOnlyPolicy.Always;
+        policy.Secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
     }
 }

@@ -1,9 +1,7 @@
-using Approvals.Server.Configuration;
 using Approvals.Server.Events;
 using Approvals.Server.Inbox.Components;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.DataProtection;
 
 namespace Approvals.Server.Inbox;
 
@@ -26,11 +24,9 @@ public static class InboxSetup
             .ValidateOnStart();
         services.AddRazorComponents();
         services.AddAntiforgery(InboxSessions.Protect);
-        // Anti-forgery tokens (and OIDC sessions) are protected by keys kept on disk, so they outlive a restart.
-        var keys = configuration[InboxOptions.Section + ":KeysFolder"] is { Length: > 0 } folder
-            ? folder
-            : Path.Combine(configuration[ServerOptions.Section + ":DataFolder"] is { Length: > 0 } data ? data : new ServerOptions().DataFolder, "keys");
-        services.AddDataProtection().SetApplicationName("approvals").PersistKeysToFileSystem(new DirectoryInfo(keys));
+        services.AddOptions<CookiePolicyOptions>().Configure<IHostEnvironment>(InboxSessions.Protect);
+        // Anti-forgery tokens (and OIDC sessions) are protected by keys kept in the database, shared by every node.
+        services.AddInboxKeyRing();
         services.AddInboxAuth(configuration);
         return services;
     }

@@ -37,6 +37,7 @@ public static class PostgresSiloBuilderExtensions
         services.AddSingleton<IAuditLog, PostgresAuditLog>();
         services.AddSingleton<IWebhookStore, PostgresWebhookStore>();
         services.AddSingleton<IDueWorkStore, PostgresDueWorkStore>();
+        services.AddSingleton<IKeyRingStore, PostgresKeyRingStore>();
         services.AddHostedService<PostgresMigrationOnStart>();
 
         // Migrated above, before the silo's lifecycle begins.

@@ -48,6 +48,7 @@ public static class SqliteSiloBuilderExtensions
         services.AddSingleton<IAuditLog, SqliteAuditLog>();
         services.AddSingleton<IWebhookStore, SqliteWebhookStore>();
         services.AddSingleton<IDueWorkStore, SqliteDueWorkStore>();
+        services.AddSingleton<IKeyRingStore, SqliteKeyRingStore>();
         services.AddHostedService<SqliteMigrationOnStart>();
 
         silo.UseApprovalsSqliteReminders(connectionString);

@@ -21,7 +21,8 @@ public sealed record StoreSet(
     IApiKeyStore ApiKeys,
     IAuditLog Audit,
     IWebhookStore Webhooks,
-    IDueWorkStore DueWork)
+    IDueWorkStore DueWork,
+    IKeyRingStore KeyRing)
 {
     /// <summary>The stores of the SQLite database of <paramref name="connectionString"/> (not migrated).</summary>
     public static StoreSet Sqlite(string connectionString)
@@ -29,7 +30,8 @@ public sealed record StoreSet(
         var database = new SqliteStoreDatabase(connectionString);
         return new StoreSet(database, new SqliteStateStore(database), new SqliteEventLog(database), new SqliteIdempotencyStore(database),
             new SqliteApprovalQueries(database), new SqliteWorkflowQueries(database), new SqliteCheckpointStore(database), new SqliteChangeFeed(),
-            new SqliteApiKeyStore(database), new SqliteAuditLog(database), new SqliteWebhookStore(database), new SqliteDueWorkStore(database));
+            new SqliteApiKeyStore(database), new SqliteAuditLog(database), new SqliteWebhookStore(database), new SqliteDueWorkStore(database),
+            new SqliteKeyRingStore(database));
     }
 
     /// <summary>The stores of the PostgreSQL database of <paramref name="dataSource"/>, which the caller owns (not migrated).</summary>
@@ -38,6 +40,7 @@ public sealed record StoreSet(
         var database = new PostgresStoreDatabase(dataSource);
         return new StoreSet(database, new PostgresStateStore(database), new PostgresEventLog(database), new PostgresIdempotencyStore(database),
             new PostgresApprovalQueries(database), new PostgresWorkflowQueries(database), new PostgresCheckpointStore(database), new PostgresChangeFeed(database),
-            new PostgresApiKeyStore(database), new PostgresAuditLog(database), new PostgresWebhookStore(database), new PostgresDueWorkStore(database));
+            new PostgresApiKeyStore(database), new PostgresAuditLog(database), new PostgresWebhookStore(database), new PostgresDueWorkStore(database),
+            new PostgresKeyRingStore(database));
     }
 }
