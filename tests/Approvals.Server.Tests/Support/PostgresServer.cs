@@ -1,4 +1,5 @@
 using Approvals.Testing.PostgreSql;
+using Approvals.Testing.Storage;
 using Npgsql;
 
 namespace Approvals.Server.Tests.Support;
@@ -6,7 +7,7 @@ namespace Approvals.Server.Tests.Support;
 /// <summary>The server on PostgreSQL in a fresh schema of its own (skipped without a server unless CI=true).</summary>
 public class PostgresServer : ServerFixture
 {
-    // The server wants a data folder; with PostgreSQL nothing is kept there.
+    // The server wants a data folder; with PostgreSQL nothing is kept there (not even the inbox's keys).
     private readonly string _folder = NewTempFolder();
     private PostgresDatabase? _database;
 
@@ -43,6 +44,8 @@ public class PostgresServer : ServerFixture
         }
         return await command.ExecuteNonQueryAsync();
     }
+
+    public override StoreSet OpenStores() => StoreSet.Postgres(Database.DataSource);
 
     public override async Task<IReadOnlyList<object[]>> QueryAsync(string sql)
     {

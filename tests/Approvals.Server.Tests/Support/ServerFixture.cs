@@ -1,4 +1,5 @@
 using System.Net;
+using Approvals.Testing.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -88,6 +89,9 @@ public abstract class ServerFixture : IAsyncLifetime
 
     /// <summary>Reads rows directly from the storage, behind the server's back: each row's columns in order.</summary>
     public abstract Task<IReadOnlyList<object[]>> QueryAsync(string sql);
+
+    /// <summary>The backend's store ports over the same storage as the server, as another node (or a restarted one) would have them.</summary>
+    public abstract StoreSet OpenStores();
 
     public async Task InitializeAsync()
     {

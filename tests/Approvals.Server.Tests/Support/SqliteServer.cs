@@ -1,3 +1,4 @@
+using Approvals.Testing.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Approvals.Server.Tests.Support;
@@ -6,6 +7,8 @@ namespace Approvals.Server.Tests.Support;
 public class SqliteServer : ServerFixture
 {
     private readonly string _folder = NewTempFolder();
+
+    private string ConnectionString => $"Data Source={Path.Combine(_folder, "approvals.db")}";
 
     protected override Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync()
     {
@@ -23,7 +26,7 @@ public class SqliteServer : ServerFixture
 
     public override async Task<int> ExecuteSqlAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql.Replace("@", "$", StringComparison.Ordinal);
@@ -34,9 +37,11 @@ public class SqliteServer : ServerFixture
         return await command.ExecuteNonQueryAsync();
     }
 
+    public override StoreSet OpenStores() => StoreSet.Sqlite(ConnectionString);
+
     public override async Task<IReadOnlyList<object[]>> QueryAsync(string sql)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_folder, "approvals.db")}");
+        await using var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
