@@ -149,7 +149,7 @@ public sealed class PostgresInboxServer : InboxServer
         _database = await PostgresDatabase.CreateAsync();
         return new Dictionary<string, string?>
         {
-            // The data folder keeps the anti-forgery keys; the requests are in PostgreSQL.
+            // The server wants a data folder; everything (the inbox's keys too) is in PostgreSQL.
             ["Approvals:DataFolder"] = _folder,
             ["Approvals:Storage:Provider"] = "postgres",
             ["Approvals:Storage:ConnectionString"] = _database.ConnectionString,
