@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Claims;
-using System.Text.RegularExpressions;
 using Approvals.Core.Storage;
 using Approvals.Server.Configuration;
 using Approvals.Server.Inbox;
@@ -95,30 +94,4 @@ public abstract class KeyRingTests<TServer>(TServer server) : ServerTests<TServe
     private AuthenticationTicket Ticket() => new(
         new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "bob"), new Claim("name", "Bob"), new Claim("role", "reviewer"), new Claim("tenant", Tenant)], "oidc")),
         InboxAuth.CookieScheme);
-
-    /// <summary>The anti-forgery cookie (as a browser sends it back) and form token of the sign-in page of <paramref name="node"/>.</summary>
-    protected static async Task<(string Cookie, string Token)> SignInFormAsync(HttpClient node)
-    {
-        using var form = await node.GetAsync("/signin");
-        var cookie = Assert.Single(form.Headers.GetValues("Set-Cookie"), v => v.StartsWith("approvals_antiforgery=", StringComparison.Ordinal)).Split(';')[0];
-        var token = Regex.Match(await form.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"");
-        Assert.True(token.Success, "the sign-in page has no anti-forgery token");
-        return (cookie, token.Groups[1].Value);
-    }
-
-    /// <summary>Posts the sign-in form to <paramref name="node"/> with the given anti-forgery cookie and token.</summary>
-    protected static async Task<HttpResponseMessage> SignInAsync(HttpClient node, (string Cookie, string Token) form, Caller who)
-    {
-        using var post = new HttpRequestMessage(HttpMethod.Post, "/signin")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["_handler"] = "signin",
-                ["__RequestVerificationToken"] = form.Token,
-                ["token"] = who.Token,
-            }),
-        };
-        post.Headers.Add("Cookie", form.Cookie);
-        return await node.SendAsync(post);
-    }
 }
