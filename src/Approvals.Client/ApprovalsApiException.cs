@@ -40,10 +40,7 @@ public class ApprovalsApiException : Exception
         WireNames.TryParseStatus(Problem?.CurrentStatus, out var status) ? status : null;
 
     /// <summary>For <c>precondition_failed</c>: the resource's current version (from its ETag); null otherwise.</summary>
-    public long? CurrentVersion =>
-        Problem?.Etag is { } etag && long.TryParse(etag.Trim('"'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
-            ? version
-            : null;
+    public long? CurrentVersion => WireNames.TryParseETag(Problem?.Etag, out var version) ? version : null;
 
     /// <summary>For <c>validation_error</c>: the messages per field; empty otherwise.</summary>
     public IReadOnlyDictionary<string, string[]> Errors => Problem?.Errors ?? new Dictionary<string, string[]>();

@@ -27,4 +27,12 @@ public static class ErrorCodes
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     /// <summary>429: too many requests.</summary>
     public const string RateLimited = "rate_limited";
+    /// <summary>409: a workflow is not in a state that accepts this command.</summary>
+    public const string InvalidState = "invalid_state";
+    /// <summary>409: a request with the same Idempotency-Key is still running.</summary>
+    public const string IdempotencyKeyInUse = "idempotency_key_in_use";
+    /// <summary>503: the request lost too many write races, or the cluster could not reach it; retrying is safe.</summary>
+    public const string Busy = "busy";
+    /// <summary>500: something failed on the server's side.</summary>
+    public const string InternalError = "internal_error";
 }

@@ -34,6 +34,17 @@ public static class WireNames
         _ => throw new ArgumentOutOfRangeException(nameof(onExpiry), onExpiry, null),
     };
 
+    /// <summary>The ETag of a resource at <paramref name="version"/>: the quoted version (<c>"3"</c>).</summary>
+    public static string ETag(long version) => $"\"{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
+
+    /// <summary>The version an ETag of <see cref="ETag"/> names (weak or strong); false for anything else.</summary>
+    public static bool TryParseETag(string? etag, out long version)
+    {
+        var tag = (etag ?? "").Trim();
+        tag = tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+        return long.TryParse(tag.Trim('"'), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out version);
+    }
+
     /// <summary>Parses a wire status name; false for anything unknown.</summary>
     public static bool TryParseStatus(string? value, out ApprovalStatus status) =>
         TryParse(value, out status, Of);

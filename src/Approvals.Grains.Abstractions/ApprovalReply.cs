@@ -9,7 +9,20 @@ namespace Approvals.Grains.Abstractions;
 /// </summary>
 [GenerateSerializer, Immutable, Alias("approvals.CallError")]
 public sealed record CallError(string Code, string Detail, string? CurrentStatus = null, long? CurrentVersion = null,
-    Dictionary<string, string[]>? Fields = null);
+    Dictionary<string, string[]>? Fields = null)
+{
+    /// <summary>The problem the gateway answers this refusal with: the same type, title, status, code, detail and members.</summary>
+    public ApiProblem ToProblem() => ApiProblems.Of(Code, Detail, CurrentStatus, CurrentVersion, Fields);
+
+    /// <summary>The refusal a problem describes (a stored reply read back for a replay).</summary>
+    public static CallError FromProblem(ApiProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return new CallError(problem.Code, problem.Detail, problem.CurrentStatus,
+            WireNames.TryParseETag(problem.Etag, out var version) ? version : null,
+            problem.Errors?.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal));
+    }
+}
 
 /// <summary>The approval after a call, or why the call was refused.</summary>
 [GenerateSerializer, Immutable, Alias("approvals.ApprovalReply")]

@@ -14,6 +14,12 @@ public static class GrainKeys
     /// <summary>The key of workflow <paramref name="id"/> in <paramref name="tenant"/>.</summary>
     public static string Workflow(string tenant, string id) => Join(tenant, id);
 
+    /// <summary>
+    /// Whether <paramref name="id"/> can name a request or run: not empty and without the separator (a grain key
+    /// cannot carry it). Anything else is simply not there: a caller answers not_found without asking a grain.
+    /// </summary>
+    public static bool IsId(string? id) => !string.IsNullOrEmpty(id) && !id.Contains(Separator, StringComparison.Ordinal);
+
     /// <summary>Splits a key made by this class. Ids never contain the separator; tenants may.</summary>
     public static (string Tenant, string Id) Parse(string key)
     {

@@ -48,8 +48,13 @@ public static class GrainsSiloBuilderExtensions
         var dispatcherOptions = services.AddOptions<DecisionDispatcherOptions>()
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.BatchSize > 0, "The decision dispatcher's poll interval and batch size must be positive.")
             .ValidateOnStart();
+        // Approvals:IdempotencyRetention: the gateway's replies and the command grain's (in-cluster calls) alike.
+        var idempotencyOptions = services.AddOptions<IdempotencyOptions>()
+            .Validate(o => o.IdempotencyRetention >= TimeSpan.FromMinutes(1), "Approvals:IdempotencyRetention must be at least a minute.")
+            .ValidateOnStart();
         if (configuration is not null)
         {
+            idempotencyOptions.Bind(configuration.GetSection("Approvals"));
             grainOptions.Bind(configuration.GetSection(ApprovalGrainOptions.Section));
             approvalOptions.Bind(configuration.GetSection("Approvals"));
             workflowOptions.Bind(configuration.GetSection("Approvals:Workflows"));

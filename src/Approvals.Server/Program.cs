@@ -34,7 +34,6 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]))
 
 builder.Services.AddOptions<ServerOptions>().Bind(builder.Configuration.GetSection(ServerOptions.Section))
     .Validate(o => !string.IsNullOrWhiteSpace(o.DataFolder), "Approvals:DataFolder must not be empty.")
-    .Validate(o => o.IdempotencyRetention >= TimeSpan.FromMinutes(1), "Approvals:IdempotencyRetention must be at least a minute.")
     .ValidateOnStart();
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
 {

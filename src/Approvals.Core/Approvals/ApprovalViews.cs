@@ -43,6 +43,10 @@ public static class ApprovalViews
         Version = s.Version,
     };
 
+    /// <summary>Where a request stands (<c>GET /v1/approvals/{id}/status</c>): its status, decision and version.</summary>
+    public static ApprovalStatusDto ToStatusDto(this ApprovalDto a) =>
+        new(a.Id, a.Status, a.DecidedAt, a.DecidedBy, a.DecisionNote, a.Version);
+
     /// <summary>
     /// The reply to a command on an approval, as sent and as stored for an idempotent replay: the
     /// approval with its <c>ETag</c>, and its <c>Location</c> when <paramref name="status"/> is 201.
@@ -52,7 +56,7 @@ public static class ApprovalViews
     /// <inheritdoc cref="Reply(ApprovalState, int)"/>
     public static StoredResponse Reply(ApprovalDto approval, int status = 200)
     {
-        var etag = ("ETag", $"\"{approval.Version}\"");
+        var etag = ("ETag", WireNames.ETag(approval.Version));
         return status == 201
             ? StoredResponse.Json(status, approval, etag, ("Location", $"/v1/approvals/{approval.Id}"))
             : StoredResponse.Json(status, approval, etag);

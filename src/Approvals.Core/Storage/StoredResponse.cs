@@ -25,6 +25,17 @@ public sealed record StoredResponse(int Status, IReadOnlyDictionary<string, stri
         return new StoredResponse(status, all, JsonSerializer.Serialize(body, WireJson.Options));
     }
 
+    /// <summary>A refusal as the gateway sends it: <c>application/problem+json</c> with the problem's own status.</summary>
+    public static StoredResponse Problem(ApiProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["Content-Type"] = ProblemContentType };
+        return new StoredResponse(problem.Status, headers, JsonSerializer.Serialize(problem, WireJson.Options));
+    }
+
+    /// <summary>The media type of a problem (RFC 9457).</summary>
+    public const string ProblemContentType = "application/problem+json";
+
     /// <summary>The stored form (the status is stored beside it).</summary>
     public string Serialize() => JsonSerializer.Serialize(new Envelope(Headers, Body));
 

@@ -20,9 +20,6 @@ public static class WorkflowStateMachine
     /// <summary>Internal code: the command does not apply to the current state; nothing happens.</summary>
     public const string Ignored = "ignored";
 
-    /// <summary>409: the workflow is not in a state that accepts this command.</summary>
-    public const string InvalidState = "invalid_state";
-
     public static Result<WorkflowTransition> Decide(WorkflowState? state, WorkflowCommand command, DateTimeOffset now,
         ApprovalOptions approvalOptions, WorkflowOptions options)
     {
@@ -210,7 +207,7 @@ public static class WorkflowStateMachine
             }
             if (_state.Status != WorkflowStatus.WaitingTask || _state.CurrentStep != report.Step)
             {
-                return new DomainError(InvalidState, $"The workflow is {WorkflowStateMachine.Wire(_state.Status)}, not waiting on task '{report.Step}'.");
+                return new DomainError(ErrorCodes.InvalidState, $"The workflow is {WorkflowStateMachine.Wire(_state.Status)}, not waiting on task '{report.Step}'.");
             }
             return FinishStep(report.Succeeded, report.Succeeded ? StepOutcome.Succeeded : StepOutcome.Failed, report.OutputJson,
                 report.Succeeded ? null : report.Error ?? "The task failed.", report.By.Id);

@@ -46,7 +46,7 @@ public static class WorkflowViews
     /// <summary>A workflow reply, as sent and as stored for an idempotent replay: the run with its ETag, and its Location when created (201).</summary>
     public static StoredResponse Response(WorkflowDto workflow, int status = 200)
     {
-        var etag = ("ETag", $"\"{workflow.Version}\"");
+        var etag = ("ETag", WireNames.ETag(workflow.Version));
         return status == 201
             ? StoredResponse.Json(status, workflow, etag, ("Location", $"/v1/workflows/{workflow.Id}"))
             : StoredResponse.Json(status, workflow, etag);

@@ -109,7 +109,7 @@ public sealed class WorkflowGrain(
 
     private bool EffectOwed => Current is { PendingEffect: not null } state && _effectDoneAtVersion != state.Version;
 
-    private DomainError NotFound() => new(ErrorCodes.NotFound, $"No workflow '{_id}' exists.");
+    private DomainError NotFound() => Operations.WorkflowOperations.NotFound(_id);
 
     private async Task<Result<WorkflowState>> RunAsync(WorkflowCommand command, CallOptions callOptions)
     {

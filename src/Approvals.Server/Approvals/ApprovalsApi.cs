@@ -7,7 +7,8 @@ using Approvals.Core.Approvals;
 using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
-using Approvals.Server.Grains;
+using Approvals.Grains;
+using Approvals.Grains.Operations;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -18,13 +19,9 @@ namespace Approvals.Server.Approvals;
 public static class ApprovalsApi
 {
     private const int MaxWaitSeconds = 60;
-    private const int MaxLimit = 100;
 
     // One wait inside the grain lasts at most this: well within Orleans' response timeout.
     private static readonly TimeSpan MaxWaitSlice = TimeSpan.FromSeconds(20);
-
-    /// <summary>The most ids one bulk call takes.</summary>
-    public const int MaxBulkIds = 100;
 
     public static RouteGroupBuilder MapApprovalsApi(this IEndpointRouteBuilder routes)
     {
@@ -143,27 +140,18 @@ public static class ApprovalsApi
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)
     {
-        var caller = http.Caller();
-        if (!MayRead(caller))
-        {
-            return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
-        }
-        var result = await ReadAsync(grains, caller, id);
+        var result = await ApprovalOperations.GetAsync(grains, http.Caller(), id);
         return result.IsSuccess ? ApprovalViews.Reply(result.Value!).ToResult() : Problems.Result(result.Error!);
     }
-
-    /// <summary>The request as its grain holds it, if it exists in the caller's tenant and the caller may see it.</summary>
-    internal static async Task<Result<ApprovalDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
-        grains.Approval(caller, id) is { } grain ? (await grain.GetAsync(caller.ToCaller())).ToResult() : DomainError.NotFound(id);
 
     private static async Task<IResult> StatusAsync(string id,
         [FromQuery(Name = "wait"), Description("Seconds (0–60) to hold a pending request until it changes."), RegularExpression("^[0-9]+$")] string? wait,
         HttpContext http, IGrainFactory grains, TimeProvider clock)
     {
         var caller = http.Caller();
-        if (!MayRead(caller))
+        if (ReadAccess.CheckApprovals(caller) is { } refused)
         {
-            return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
+            return Problems.Result(refused);
         }
         var waitSeconds = 0;
         if (wait is { Length: > 0 } && (!int.TryParse(wait, NumberStyles.None, CultureInfo.InvariantCulture, out waitSeconds) || waitSeconds > MaxWaitSeconds))
@@ -195,47 +183,22 @@ public static class ApprovalsApi
 
     private static async Task<IResult> ListAsync([AsParameters] ApprovalListParameters parameters, HttpContext http, IApprovalQueries queries, CancellationToken ct)
     {
-        var caller = http.Caller();
-        if (!MayRead(caller))
-        {
-            return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
-        }
-        var parsed = ParseListQuery(parameters, caller.TenantId);
-        if (!parsed.IsSuccess)
-        {
-            return Problems.Result(parsed.Error!);
-        }
-        var page = await queries.ListAsync(parsed.Value!, ct);
-        return StoredResponse.Json(StatusCodes.Status200OK, new ApprovalListDto(page.Items.Select(a => a.ToDto()).ToList(), page.Next?.Encode())).ToResult();
+        var page = await ApprovalOperations.ListAsync(queries, http.Caller(), parameters.Get, ct);
+        return page.IsSuccess ? StoredResponse.Json(StatusCodes.Status200OK, page.Value!).ToResult() : Problems.Result(page.Error!);
     }
 
     private static async Task<IResult> CountAsync(
         [FromQuery(Name = "status"), Description("Count only this status; without it, a count per status."), AllowedValues("pending", "approved", "rejected", "expired", "cancelled")] string? status,
         HttpContext http, IApprovalQueries queries, CancellationToken ct)
     {
-        var caller = http.Caller();
-        if (!MayRead(caller))
-        {
-            return Problems.Result(Problems.Forbidden("Reading approvals needs a role or the approvals:read scope."));
-        }
-        var statusText = status ?? "";
-        if (statusText.Length == 0)
-        {
-            var counts = await queries.CountByStatusAsync(caller.TenantId, ct);
-            return StoredResponse.Json(StatusCodes.Status200OK, counts.ToDictionary(c => WireNames.Of(c.Key), c => c.Value)).ToResult();
-        }
-        if (!WireNames.TryParseStatus(statusText, out var parsed))
-        {
-            return Problems.Result(Problems.Validation("status", "status must be one of pending, approved, rejected, expired, cancelled."));
-        }
-        var count = await queries.CountAsync(caller.TenantId, parsed, ct);
-        return StoredResponse.Json(StatusCodes.Status200OK, new Dictionary<string, long> { ["count"] = count }).ToResult();
+        var counts = await ApprovalOperations.CountAsync(queries, http.Caller(), status, ct);
+        return counts.IsSuccess ? StoredResponse.Json(StatusCodes.Status200OK, counts.Value!).ToResult() : Problems.Result(counts.Error!);
     }
 
     private static async Task<IResult> BulkAsync(HttpContext http, IGrainFactory grains, DecisionKind decision, CancellationToken ct)
     {
         var caller = http.Caller();
-        if (RefuseBulk(caller) is { } refused)
+        if (ApprovalOperations.RefuseBulk(caller) is { } refused)
         {
             return Problems.Result(refused);
         }
@@ -245,93 +208,19 @@ public static class ApprovalsApi
             return Problems.Result(body.Error!);
         }
         var ids = body.Value!.Ids;
-        if (ids is null || ids.Count == 0 || ids.Count > MaxBulkIds || ids.Any(string.IsNullOrWhiteSpace))
+        if (ApprovalOperations.CheckBulkIds(ids) is { } badIds)
         {
-            return Problems.Result(Problems.Validation("ids", $"ids must list 1 to {MaxBulkIds} approval ids."));
+            return Problems.Result(badIds);
         }
-        var note = body.Value.Note ?? body.Value.Reason;
-        var dto = new BulkResponseDto(await DecideEachAsync(grains, caller, ids, decision, note));
+        var call = ApprovalOperations.Decision(decision, body.Value.Note ?? body.Value.Reason);
+        var dto = new BulkResponseDto(await ApprovalOperations.DecideEachAsync(grains, caller, ids!, call));
         return StoredResponse.Json(StatusCodes.Status200OK, dto).ToResult();
-    }
-
-    /// <summary>
-    /// Why <paramref name="caller"/> may not make a bulk decision at all, or null. Refused as a whole, like a
-    /// single decision: a key's bulk call is never a batch of per-id refusals.
-    /// </summary>
-    internal static DomainError? RefuseBulk(Principal caller) =>
-        caller.Kind == PrincipalKind.ApiKey ? DomainError.Forbidden("Only people decide approval requests; an API key never does.") : null;
-
-    /// <summary>The decision of a bulk call on each id, one result per id in the order given.</summary>
-    internal static async Task<IReadOnlyList<BulkResultDto>> DecideEachAsync(IGrainFactory grains, Principal caller, IReadOnlyList<string> ids,
-        DecisionKind decision, string? note)
-    {
-        ApprovalCall call = decision == DecisionKind.Approve ? new ApprovalCall.Approve(note) : new ApprovalCall.Reject(note);
-        var by = caller.ToCaller();
-        // Each id is decided by its own grain, in parallel; one refusal never affects another.
-        var results = await Task.WhenAll(ids.Select(async id => (Id: id, Outcome: grains.Approval(caller, id) is { } grain
-            ? (await grain.ExecuteAsync(by, call, CallOptions.None)).ToResult()
-            : DomainError.NotFound(id))));
-        return results.Select(r => r.Outcome.IsSuccess
-            ? new BulkResultDto(r.Id, r.Outcome.Value!.Status, null)
-            : new BulkResultDto(r.Id, r.Outcome.Error!.CurrentStatus is { } current ? WireNames.Of(current) : null,
-                new BulkErrorDto(r.Outcome.Error.Code, r.Outcome.Error.Detail))).ToList();
-    }
-
-    /// <summary>Whether <paramref name="caller"/> may read approvals at all (a role, or a key's read scope).</summary>
-    internal static bool MayRead(Principal caller) => caller.Kind switch
-    {
-        PrincipalKind.Person => caller.Roles.Count > 0,
-        PrincipalKind.ApiKey => caller.Scopes.Contains(Scopes.ApprovalsRead) || caller.Scopes.Contains(Scopes.Admin),
-        _ => true,
-    };
-
-    /// <summary>The query of a list call, or a validation error naming each bad parameter.</summary>
-    internal static Result<ApprovalQuery> ParseListQuery(ApprovalListParameters query, string tenantId)
-    {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var result = new ApprovalQuery(tenantId);
-        string? Text(string name) => query.Get(name) is { Length: > 0 } v ? v : null;
-
-        if (Text("status") is { } statusText)
-        {
-            if (WireNames.TryParseStatus(statusText, out var status)) { result = result with { Status = status }; }
-            else { errors["status"] = ["status must be one of pending, approved, rejected, expired, cancelled."]; }
-        }
-        if (Text("risk_level") is { } riskText)
-        {
-            if (WireNames.TryParseRiskLevel(riskText, out var risk)) { result = result with { RiskLevel = risk }; }
-            else { errors["risk_level"] = ["risk_level must be one of low, medium, high, critical."]; }
-        }
-        result = result with { AgentId = Text("agent_id"), RequestedBy = Text("requested_by"), WorkflowId = Text("workflow_id") };
-        foreach (var (name, set) in new (string, Func<ApprovalQuery, DateTimeOffset, ApprovalQuery>)[]
-        {
-            ("created_after", (q, t) => q with { CreatedAfter = t }),
-            ("created_before", (q, t) => q with { CreatedBefore = t }),
-        })
-        {
-            if (Text(name) is { } timeText)
-            {
-                if (DateTimeOffset.TryParse(timeText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) { result = set(result, time); }
-                else { errors[name] = [$"{name} must be an ISO 8601 time."]; }
-            }
-        }
-        if (Text("limit") is { } limitText)
-        {
-            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { result = result with { Limit = limit }; }
-            else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
-        }
-        if (Text("cursor") is { } cursorText)
-        {
-            if (PageCursor.TryDecode(cursorText, out var cursor)) { result = result with { After = cursor }; }
-            else { errors["cursor"] = ["cursor is not one this API returned."]; }
-        }
-        return errors.Count > 0 ? DomainError.Validation(errors) : result;
     }
 }
 
 /// <summary>
 /// The query of <c>GET /v1/approvals</c>. Every value is bound as text so that a bad one is a 400 naming
-/// it (<c>ParseListQuery</c>), never a binding failure; the attributes describe them for the OpenAPI document.
+/// it (<see cref="ListQueries.ParseApprovals"/>), never a binding failure; the attributes describe them for the OpenAPI document.
 /// </summary>
 public sealed record ApprovalListParameters(
     [property: FromQuery(Name = "status"), Description("Only requests in this status."), AllowedValues("pending", "approved", "rejected", "expired", "cancelled")] string? Status,

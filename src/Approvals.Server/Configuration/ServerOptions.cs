@@ -8,9 +8,6 @@ public sealed class ServerOptions
     /// <summary>Where the SQLite database and a generated signing key live.</summary>
     public string DataFolder { get; set; } = Tokens.SigningSettings.DefaultDataFolder;
 
-    /// <summary>How long an Idempotency-Key's response is kept for replay.</summary>
-    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
-
     /// <summary>The largest request body accepted (bigger is 413).</summary>
     public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
 }

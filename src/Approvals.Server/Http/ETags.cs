@@ -11,7 +11,7 @@ public static class ETags
     /// <summary>What the OpenAPI document says of If-Match.</summary>
     public const string IfMatchDescription = "An ETag of this resource (such as \"3\", or *): the write happens only at that version, else 412.";
 
-    public static string Format(long version) => $"\"{version}\"";
+    public static string Format(long version) => Contracts.WireNames.ETag(version);
 
     /// <summary>
     /// The version an If-Match header demands: null when absent or <c>*</c>; an error when it is not
@@ -24,9 +24,7 @@ public static class ETags
         {
             return Result<long?>.Success(null);
         }
-        var tag = header.StartsWith("W/", StringComparison.Ordinal) ? header[2..] : header;
-        tag = tag.Trim('"');
-        return long.TryParse(tag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+        return Contracts.WireNames.TryParseETag(header, out var version)
             ? Result<long?>.Success(version)
             : DomainError.Validation("If-Match", "If-Match must be an ETag of this resource, such as \"3\".");
     }

@@ -24,17 +24,17 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
                 Problems.Create(ErrorCodes.PayloadTooLarge, "The request body is larger than allowed."),
             BadHttpRequestException bad => Problems.Validation("request", bad.Message),
             // A grain lost its write race more often than it retries (MaxConflictRetries).
-            InconsistentStateException => Problems.Create(Problems.Busy, "The request kept changing under this write; retry it."),
+            InconsistentStateException => Problems.Create(ErrorCodes.Busy, "The request kept changing under this write; retry it."),
             // The grain lives on a node that just failed (until the cluster evicts it, a few seconds) or did
             // not answer in time. Nothing was acknowledged; a retry, with the same Idempotency-Key, is safe.
             OrleansMessageRejectionException or SiloUnavailableException or TimeoutException =>
-                Problems.Create(Problems.Busy, "The cluster could not reach this request right now; retry it."),
+                Problems.Create(ErrorCodes.Busy, "The cluster could not reach this request right now; retry it."),
             _ => null,
         };
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled error on {Method} {Path}.", http.Request.Method, http.Request.Path);
-            problem = Problems.Create("internal_error", "Something went wrong on our side; the request may be retried.");
+            problem = Problems.Create(ErrorCodes.InternalError, "Something went wrong on our side; the request may be retried.");
         }
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {

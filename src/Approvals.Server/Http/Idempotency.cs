@@ -5,7 +5,6 @@ using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Grains.Abstractions;
 using Approvals.Server.Auth;
-using Approvals.Server.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Approvals.Server.Http;
@@ -17,22 +16,14 @@ namespace Approvals.Server.Http;
 /// in the same transaction as the change (see <see cref="IdempotencyFeature"/>); any other response
 /// is stored after it is written.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStore store, TimeProvider clock, IOptions<ServerOptions> options,
+public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStore store, TimeProvider clock, IOptions<IdempotencyOptions> options,
     ILogger<IdempotencyMiddleware> logger)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
-    public const int MaxKeyLength = 255;
 
     /// <summary>Which requests take an Idempotency-Key (the OpenAPI document shows the header on exactly these).</summary>
     public static bool AppliesTo(string method) => HttpMethods.IsPost(method);
-
-    // A reservation older than this whose owner never completed it died before its state change
-    // committed (the two commit together), so running the request again is safe.
-    private static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(30);
-    // Longer than the take-over time: a retry after a crash waits the dead reservation out and then
-    // runs, instead of bouncing with 409 until someone retries late enough.
-    private static readonly TimeSpan MaxWaitForFirst = TakeOverAfter + TimeSpan.FromSeconds(5);
 
     public async Task InvokeAsync(HttpContext http)
     {
@@ -42,47 +33,28 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
             await next(http);
             return;
         }
-        if (key.Length > MaxKeyLength)
+        if (IdempotentRequests.CheckKey(key) is { } badKey)
         {
-            await Problems.Write(http, Problems.Validation(Header, $"Idempotency-Key must be 1 to {MaxKeyLength} characters."));
+            await Problems.Write(http, Problems.From(badKey));
             return;
         }
 
-        var scope = Scope(caller);
+        var scope = IdempotentRequests.Scope(caller);
         var hash = await HashAsync(http.Request, http.RequestAborted);
-        var started = DateTimeOffset.UtcNow;
-        while (true)
+        var start = await IdempotentRequests.BeginAsync(store, clock, scope, key, hash, options.Value.IdempotencyRetention,
+            IdempotentRequests.MaxWaitForFirst, http.RequestAborted);
+        switch (start)
         {
-            var now = clock.GetUtcNow();
-            var claim = await store.TryBeginAsync(scope, key, hash, now, options.Value.IdempotencyRetention, TakeOverAfter, http.RequestAborted);
-            if (claim.Started)
-            {
-                break;
-            }
-            var existing = claim.Existing!;
-            if (!string.Equals(existing.RequestHash, hash, StringComparison.Ordinal))
-            {
-                await Problems.Write(http, Problems.Create(Contracts.ErrorCodes.IdempotencyKeyReused,
-                    "This Idempotency-Key was used with a different request."));
+            case IdempotencyStart.Refused refused:
+                await Problems.Write(http, Problems.From(refused.Error));
                 return;
-            }
-            if (existing.Completed)
-            {
+            case IdempotencyStart.Replay replay:
                 http.Response.Headers[ReplayedHeader] = "true";
-                await StoredResponse.Deserialize(existing.StatusCode, existing.ResponseBody ?? "").WriteAsync(http.Response);
+                await replay.Response.WriteAsync(http.Response);
                 return;
-            }
-            if (DateTimeOffset.UtcNow - started > MaxWaitForFirst)
-            {
-                await Problems.Write(http, Problems.Create(Problems.IdempotencyKeyInUse,
-                    "A request with this Idempotency-Key is still being processed; retry later."));
-                return;
-            }
-            // The first request with this key is running: wait for its response rather than run twice.
-            await Task.Delay(TimeSpan.FromMilliseconds(50), http.RequestAborted);
         }
 
-        var feature = new IdempotencyFeature(scope, key, hash, clock.GetUtcNow() + options.Value.IdempotencyRetention);
+        var feature = new IdempotencyFeature(scope, key, hash, ((IdempotencyStart.Run)start).ExpiresAt);
         http.Features.Set(feature);
         var original = http.Response.Body;
         using var captured = new MemoryStream();
@@ -111,7 +83,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
                 return;
             }
             var status = http.Response.StatusCode;
-            if (!completed || status >= 500 || status == StatusCodes.Status429TooManyRequests)
+            if (!completed || !IdempotentRequests.IsReplayable(status))
             {
                 // Nothing worth replaying: let a retry run the request again.
                 await store.AbandonAsync(feature.Scope, feature.Key, CancellationToken.None);
@@ -130,8 +102,6 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IIdempotencyStor
             logger.LogWarning(error, "Could not store the idempotent response for key {Key}.", feature.Key);
         }
     }
-
-    private static string Scope(Principal caller) => $"{caller.TenantId}|{caller.Kind}|{caller.Id}";
 
     private static async Task<string> HashAsync(HttpRequest request, CancellationToken cancellationToken)
     {

@@ -8,36 +8,12 @@ namespace Approvals.Server.Http;
 
 /// <summary>
 /// Every error is <c>application/problem+json</c> (RFC 9457) with a stable <c>code</c>; this is the
-/// one place that maps codes to statuses and builds the bodies.
+/// one place that builds the bodies (the statuses and titles of the codes are <see cref="ApiProblems"/>'s,
+/// shared with the in-cluster client).
 /// </summary>
 public static class Problems
 {
     public const string ContentType = "application/problem+json";
-
-    private static readonly Dictionary<string, (int Status, string Title)> Codes = new(StringComparer.Ordinal)
-    {
-        [ErrorCodes.ValidationError] = (400, "Invalid request"),
-        [ErrorCodes.Unauthorized] = (401, "Unauthorized"),
-        [ErrorCodes.Forbidden] = (403, "Forbidden"),
-        [ErrorCodes.SelfApprovalForbidden] = (403, "Self-approval forbidden"),
-        [ErrorCodes.InsufficientApprovalLevel] = (403, "Insufficient approval level"),
-        [ErrorCodes.NotFound] = (404, "Not found"),
-        [ErrorCodes.AlreadyResolved] = (409, "Already resolved"),
-        [ErrorCodes.AlreadyDecided] = (409, "Already decided"),
-        [IdempotencyKeyInUse] = (409, "Idempotency key in use"),
-        [Core.Workflows.WorkflowStateMachine.InvalidState] = (409, "Invalid state"),
-        [Busy] = (503, "Busy"),
-        [ErrorCodes.PreconditionFailed] = (412, "Precondition failed"),
-        [ErrorCodes.PayloadTooLarge] = (413, "Payload too large"),
-        [ErrorCodes.IdempotencyKeyReused] = (422, "Idempotency key reused"),
-        [ErrorCodes.RateLimited] = (429, "Too many requests"),
-    };
-
-    /// <summary>409: a request with the same Idempotency-Key is still running.</summary>
-    public const string IdempotencyKeyInUse = "idempotency_key_in_use";
-
-    /// <summary>503: the request lost too many write races; retrying is safe.</summary>
-    public const string Busy = "busy";
 
     /// <summary>The problem for a domain refusal, with its extension members.</summary>
     public static ProblemDetails From(DomainError error)
@@ -49,7 +25,7 @@ public static class Problems
         }
         if (error.CurrentVersion is { } version)
         {
-            problem.Extensions["etag"] = ETags.Format(version);
+            problem.Extensions["etag"] = WireNames.ETag(version);
         }
         if (error.Fields is { } fields)
         {
@@ -60,7 +36,7 @@ public static class Problems
 
     public static ProblemDetails Create(string code, string detail)
     {
-        var (status, title) = Codes.TryGetValue(code, out var known) ? known : (500, "Server error");
+        var (status, title) = ApiProblems.Describe(code);
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = "about:blank" };
         problem.Extensions["code"] = code;
         return problem;

@@ -21,9 +21,9 @@ public sealed class IdempotencyTransformer : IOpenApiOperationTransformer
         {
             Name = IdempotencyMiddleware.Header,
             In = ParameterLocation.Header,
-            Description = $"1–{IdempotencyMiddleware.MaxKeyLength} characters. The same key with the same request within the retention period replays "
+            Description = $"1–{Core.Storage.IdempotentRequests.MaxKeyLength} characters. The same key with the same request within the retention period replays "
                 + $"the first response (with `{IdempotencyMiddleware.ReplayedHeader}: true`); with another request it is 422.",
-            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyMiddleware.MaxKeyLength },
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Core.Storage.IdempotentRequests.MaxKeyLength },
         });
         await ProblemResponses.AddAsync(operation, context, StatusCodes.Status409Conflict, "a request with this Idempotency-Key still runs (idempotency_key_in_use).", cancellationToken);
         await ProblemResponses.AddAsync(operation, context, StatusCodes.Status422UnprocessableEntity, "the Idempotency-Key was used with another request (idempotency_key_reused).", cancellationToken);

@@ -10,8 +10,9 @@ using Approvals.Core.Principals;
 using Approvals.Core.Storage;
 using Approvals.Core.Workflows;
 using Approvals.Grains.Abstractions;
-using Approvals.Server.Grains;
+using Approvals.Grains;
 using Approvals.Server.Approvals;
+using Approvals.Grains.Operations;
 using Approvals.Server.Auth;
 using Approvals.Server.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -21,12 +22,6 @@ namespace Approvals.Server.Workflows;
 /// <summary>The "Workflows" section of API.md.</summary>
 public static class WorkflowsApi
 {
-    private const int MaxOutputBytes = 64 * 1024;
-
-    private const int MaxLimit = 100;
-
-    private static readonly string WaitingApproval = WorkflowStateMachine.Wire(WorkflowStatus.WaitingApproval);
-
     public static RouteGroupBuilder MapWorkflowsApi(this IEndpointRouteBuilder routes)
     {
         // Every call checks the caller's role or scope (403).
@@ -70,53 +65,15 @@ public static class WorkflowsApi
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)
     {
-        var caller = http.Caller();
-        if (!MayRead(caller))
-        {
-            return Problems.Result(Problems.Forbidden("Reading workflows needs a role or the workflows:read scope."));
-        }
-        var result = await ReadAsync(grains, caller, id);
-        return result.IsSuccess
-            ? WorkflowViews.Response(result.Value! with { Approvals = await WaitedOnAsync(result.Value!.PendingApprovalId, caller, grains) }).ToResult()
-            : Problems.Result(result.Error!);
+        var result = await WorkflowOperations.GetAsync(grains, http.Caller(), id);
+        return result.IsSuccess ? WorkflowViews.Response(result.Value!).ToResult() : Problems.Result(result.Error!);
     }
 
     private static async Task<IResult> ListAsync([AsParameters] WorkflowListParameters parameters, HttpContext http, IWorkflowQueries queries, IGrainFactory grains,
         CancellationToken ct)
     {
-        var caller = http.Caller();
-        if (!MayRead(caller))
-        {
-            return Problems.Result(Problems.Forbidden("Reading workflows needs a role or the workflows:read scope."));
-        }
-        var query = new WorkflowQuery(caller.TenantId);
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (parameters.Status is { Length: > 0 } statusText)
-        {
-            if (WorkflowStateMachine.TryParse(statusText, out var status)) { query = query with { Status = status }; }
-            else { errors["status"] = ["status must be one of active, waiting_approval, waiting_task, delayed, completed, failed, cancelled."]; }
-        }
-        if (parameters.Limit is { Length: > 0 } limitText)
-        {
-            if (int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit) { query = query with { Limit = limit }; }
-            else { errors["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."]; }
-        }
-        if (parameters.Cursor is { Length: > 0 } cursorText)
-        {
-            if (PageCursor.TryDecode(cursorText, out var cursor)) { query = query with { After = cursor }; }
-            else { errors["cursor"] = ["cursor is not one this API returned."]; }
-        }
-        if (errors.Count > 0)
-        {
-            return Problems.Result(DomainError.Validation(errors));
-        }
-        var page = await queries.ListWorkflowsAsync(query, ct);
-        var data = new List<WorkflowDto>(page.Items.Count);
-        foreach (var workflow in page.Items)
-        {
-            data.Add(workflow.ToDto(await WaitedOnAsync(workflow.PendingApprovalId, caller, grains)));
-        }
-        return StoredResponse.Json(StatusCodes.Status200OK, new WorkflowListDto(data, page.Next?.Encode())).ToResult();
+        var page = await WorkflowOperations.ListAsync(queries, grains, http.Caller(), parameters.Get, ct);
+        return page.IsSuccess ? StoredResponse.Json(StatusCodes.Status200OK, page.Value!).ToResult() : Problems.Result(page.Error!);
     }
 
     private static async Task<IResult> DecideApprovalAsync(string id, HttpContext http, IGrainFactory grains, CancellationToken ct)
@@ -130,18 +87,13 @@ public static class WorkflowsApi
         {
             return Problems.Result(Problems.Validation("action", "action must be 'approve' or 'reject'."));
         }
-        var caller = http.Caller();
-        var workflow = await ReadAsync(grains, caller, id);
-        if (!workflow.IsSuccess)
+        var approvalId = await WorkflowOperations.ApprovalToDecideAsync(grains, http.Caller(), id);
+        if (!approvalId.IsSuccess)
         {
-            return Problems.Result(workflow.Error!);
+            return Problems.Result(approvalId.Error!);
         }
-        if (workflow.Value!.PendingApprovalId is not { } approvalId || workflow.Value.Status != WaitingApproval)
-        {
-            return Problems.Result(await NotWaitingOnAnApprovalAsync(workflow.Value, caller, grains));
-        }
-        ApprovalCall call = body.Value.Action == "approve" ? new ApprovalCall.Approve(body.Value.Note) : new ApprovalCall.Reject(body.Value.Note);
-        return await ApprovalsApi.CommandAsync(http, grains, approvalId, call, null, StatusCodes.Status200OK);
+        var call = ApprovalOperations.Decision(body.Value.Action == "approve" ? DecisionKind.Approve : DecisionKind.Reject, body.Value.Note);
+        return await ApprovalsApi.CommandAsync(http, grains, approvalId.Value!, call, null, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> CompleteTaskAsync(string id, string step,
@@ -152,16 +104,10 @@ public static class WorkflowsApi
         {
             return Problems.Result(body.Error!);
         }
-        string? output = null;
-        if (body.Value!.Output is { ValueKind: not JsonValueKind.Null } given)
-        {
-            if (StoredJson.TryCanonicalize(given, "output", MaxOutputBytes, objectOnly: false, out var canonical) is { } error)
-            {
-                return Problems.Result(Problems.Validation("output", error));
-            }
-            output = canonical;
-        }
-        return await CommandAsync(http, grains, id, new WorkflowCall.ReportTask(step, true, output, null), ifMatch, StatusCodes.Status200OK);
+        var output = TaskReports.CanonicalOutput(body.Value!.Output);
+        return output.IsSuccess
+            ? await CommandAsync(http, grains, id, new WorkflowCall.ReportTask(step, true, output.Value, null), ifMatch, StatusCodes.Status200OK)
+            : Problems.Result(output.Error!);
     }
 
     private static async Task<IResult> FailTaskAsync(string id, string step,
@@ -196,7 +142,7 @@ public static class WorkflowsApi
         var caller = http.Caller();
         if (grains.Workflow(caller, id) is not { } grain)
         {
-            return Problems.Result(NotFound(id));
+            return Problems.Result(WorkflowOperations.NotFound(id));
         }
         var idempotency = http.Features.Get<IdempotencyFeature>();
         var reply = await grain.ExecuteAsync(caller.ToCaller(), call, new CallOptions(version.Value, idempotency?.Ticket(successStatus)));
@@ -207,47 +153,6 @@ public static class WorkflowsApi
         idempotency?.MarkStoredWithStateChange();
         return WorkflowViews.Response(workflow, successStatus).ToResult();
     }
-
-    internal static async Task<Result<WorkflowDto>> ReadAsync(IGrainFactory grains, Principal caller, string id) =>
-        grains.Workflow(caller, id) is { } grain ? (await grain.GetAsync(caller.ToCaller())).ToResult() : NotFound(id);
-
-    private static DomainError NotFound(string id) => new(ErrorCodes.NotFound, $"No workflow '{id}' exists.");
-
-    /// <summary>
-    /// Why a workflow that waits on no approval refuses a decision. Once the approval it last waited on
-    /// is resolved, the answer is that approval's (409 already_resolved with its status, as the approval
-    /// calls give it), so a repeated decision gets the same answer before and after the first one reached
-    /// the workflow; otherwise 409 invalid_state.
-    /// </summary>
-    private static async Task<DomainError> NotWaitingOnAnApprovalAsync(WorkflowDto workflow, Principal caller, IGrainFactory grains)
-    {
-        if (workflow.History.LastOrDefault(run => run.ApprovalId is not null)?.ApprovalId is { } lastId
-            && await ApprovalsApi.ReadAsync(grains, caller, lastId) is { IsSuccess: true, Value: { } last }
-            && WireNames.TryParseStatus(last.Status, out var status) && status != ApprovalStatus.Pending)
-        {
-            return DomainError.AlreadyResolved(status);
-        }
-        return new DomainError(WorkflowStateMachine.InvalidState, $"The workflow is {workflow.Status}; it waits on no approval.");
-    }
-
-    /// <summary>The approvals a workflow waits on (the pending one, if filed yet).</summary>
-    internal static async Task<IReadOnlyList<ApprovalDto>> WaitedOnAsync(string? pendingApprovalId, Principal caller, IGrainFactory grains)
-    {
-        if (pendingApprovalId is null)
-        {
-            return [];
-        }
-        var approval = await ApprovalsApi.ReadAsync(grains, caller, pendingApprovalId);
-        return approval.IsSuccess ? [approval.Value!] : [];
-    }
-
-    /// <summary>Whether <paramref name="caller"/> may read workflows at all (a role, or a key's read scope).</summary>
-    internal static bool MayRead(Principal caller) => caller.Kind switch
-    {
-        PrincipalKind.Person => caller.Roles.Count > 0,
-        PrincipalKind.ApiKey => caller.Scopes.Contains(Scopes.WorkflowsRead) || caller.Scopes.Contains(Scopes.Admin),
-        _ => true,
-    };
 }
 
 /// <summary>
@@ -258,4 +163,14 @@ public sealed record WorkflowListParameters(
     [property: FromQuery(Name = "status"), Description("Only workflows in this status."),
         AllowedValues("active", "waiting_approval", "waiting_task", "delayed", "completed", "failed", "cancelled")] string? Status,
     [property: FromQuery(Name = "limit"), Description("Page size, 1–100 (default 20)."), RegularExpression("^[0-9]+$")] string? Limit,
-    [property: FromQuery(Name = "cursor"), Description("The next_cursor of the previous page.")] string? Cursor);
+    [property: FromQuery(Name = "cursor"), Description("The next_cursor of the previous page.")] string? Cursor)
+{
+    /// <summary>A value by its query name.</summary>
+    public string? Get(string name) => name switch
+    {
+        "status" => Status,
+        "limit" => Limit,
+        "cursor" => Cursor,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Not a parameter of this query."),
+    };
+}
