@@ -1,25 +1,32 @@
 using System.Diagnostics;
-using System.Net;
+using System.Text.Json;
 using Approvals.Contracts;
 using Approvals.Core;
+using Approvals.Core.Approvals;
+using Approvals.Core.Storage;
+using Approvals.Core.Workflows;
 using Approvals.Grains.Abstractions;
 
 namespace Approvals.Client.Cluster;
 
 /// <summary>
-/// The operations of <see cref="IApprovalsClient"/> that one request's grain answers, made as grain calls from
-/// inside the cluster (no HTTP hop). Refusals surface as <see cref="ApprovalsApiException"/> with the API's codes,
-/// as over HTTP. The caller is the configured <see cref="Caller"/>; every call carries <see cref="CallAudit"/>.
-/// An API key never decides: <see cref="ApproveAsync"/> and <see cref="RejectAsync"/> refuse it here, as the gateway does.
-/// Queries across requests (lists, counts, events, audit) are the REST API's: use <see cref="ApprovalsClient"/> for them.
+/// The operations of <see cref="IApprovalsClient"/> made as grain calls from inside the cluster (no HTTP hop), with
+/// the gateway's rules and answers: reads, lists and counts go to the silo's <see cref="IQueryGrain"/> (which runs the
+/// gateway's queries through the store ports: a client cannot reach the database), writes to its
+/// <see cref="ICommandGrain"/> (If-Match, Idempotency-Keys kept as the gateway keeps them, workflow decisions, bulk),
+/// and a wait subscribes a grain observer on the request's own grain. Refusals surface as
+/// <see cref="ApprovalsApiException"/> carrying the problem the gateway would answer with (status, code, detail,
+/// current status, current version, field errors). The caller is the configured <see cref="Caller"/> (an API key
+/// files and reads but never decides); every call carries <see cref="CallAudit"/>.
+/// The event stream (<see cref="IApprovalsClient.StreamEventsAsync"/>) and the audit trail are the REST API's only:
+/// use <see cref="ApprovalsClient"/> for them.
 /// </summary>
 public sealed class ClusterApprovalsClient
 {
-    private static readonly string Pending = WireNames.Of(ApprovalStatus.Pending);
     private readonly IGrainFactory _grains;
     private readonly Caller _caller;
     private readonly TimeProvider _clock;
-    private readonly TimeSpan _resubscribePeriod;
+    private readonly DecisionWaiter _waiter;
     private readonly string _userAgent;
 
     public ClusterApprovalsClient(IGrainFactory grains, Caller caller, TimeSpan resubscribePeriod, TimeProvider? clock = null)
@@ -30,42 +37,60 @@ public sealed class ClusterApprovalsClient
         _grains = grains;
         _caller = caller;
         _clock = clock ?? TimeProvider.System;
-        _resubscribePeriod = resubscribePeriod;
         _userAgent = $"approvals-cluster-client ({Environment.MachineName})";
+        _waiter = new DecisionWaiter(grains, caller, _clock, resubscribePeriod, _userAgent, activity => ObserverActivity?.Invoke(activity));
     }
 
     /// <summary>What waiters' observers do: subscribed, notified, fell back to the long-poll.</summary>
     public event Action<ObserverActivity>? ObserverActivity;
 
-    /// <summary>Files a request; its id is made here, as the gateway makes it.</summary>
-    public async Task<ApprovalDto> CreateAsync(CreateApprovalRequest request, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    private IQueryGrain Queries => _grains.GetGrain<IQueryGrain>(0);
+
+    private ICommandGrain Commands => _grains.GetGrain<ICommandGrain>(0);
+
+    // ---- Approval requests ----
+
+    /// <summary>Files a request; its id is made here, as the gateway makes it. With an Idempotency-Key, a repeat files it once.</summary>
+    public Task<ApprovalDto> CreateAsync(CreateApprovalRequest request, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var command = Command(ClientPlumbing.Unversioned(options, nameof(CreateAsync)));
         var id = Ids.New("apr", _clock.GetUtcNow());
-        return await ExecuteAsync(id, new ApprovalCall.Create(request), options, cancellationToken);
+        return NewAsync(GrainKeys.Approval(_caller.Tenant, id), () => SendAsync(c => c.ExecuteApprovalAsync(_caller, id, new ApprovalCall.Create(request), command), cancellationToken));
     }
 
-    public async Task<ApprovalDto> GetAsync(string id, CancellationToken cancellationToken = default)
-    {
-        var grain = Grain(id);
-        StampAudit();
-        return Unwrap(await grain.GetAsync(_caller).WaitAsync(cancellationToken));
-    }
+    public Task<ApprovalDto> GetAsync(string id, CancellationToken cancellationToken = default) =>
+        AskAsync(q => q.GetApprovalAsync(_caller, id), cancellationToken);
 
     public async Task<ApprovalStatusDto> GetStatusAsync(string id, CancellationToken cancellationToken = default) =>
-        ToStatus(await GetAsync(id, cancellationToken));
+        (await GetAsync(id, cancellationToken)).ToStatusDto();
 
-    public Task<ApprovalDto> ApproveAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>One page of requests, newest first; pass the previous page's <c>next_cursor</c> to go on.</summary>
+    public Task<ApprovalListDto> ListPageAsync(ApprovalListQuery? query = null, string? cursor = null, CancellationToken cancellationToken = default)
     {
-        RefuseKeyDeciding();
-        return ExecuteAsync(id, new ApprovalCall.Approve(note), options, cancellationToken);
+        var parameters = Parameters((query ?? new ApprovalListQuery()).Parameters(cursor));
+        return AskAsync(q => q.ListApprovalsAsync(_caller, parameters), cancellationToken);
     }
 
-    public Task<ApprovalDto> RejectAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        RefuseKeyDeciding();
-        return ExecuteAsync(id, new ApprovalCall.Reject(reason), options, cancellationToken);
-    }
+    /// <summary>Every request matching <paramref name="query"/>, newest first, fetching page after page as they are read.</summary>
+    public IAsyncEnumerable<ApprovalDto> ListAsync(ApprovalListQuery? query = null, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.FollowCursorAsync<ApprovalDto>(async (cursor, ct) =>
+        {
+            var page = await ListPageAsync(query, cursor, ct);
+            return (page.Data, page.NextCursor);
+        }, cancellationToken);
+
+    public async Task<long> CountAsync(ApprovalStatus status, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.Count(await AskAsync(q => q.CountApprovalsAsync(_caller, WireNames.Of(status)), cancellationToken));
+
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(CancellationToken cancellationToken = default) =>
+        ClientPlumbing.CountsByStatus(await AskAsync(q => q.CountApprovalsAsync(_caller, null), cancellationToken));
+
+    public Task<ApprovalDto> ApproveAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(id, new ApprovalCall.Approve(note), options, cancellationToken);
+
+    public Task<ApprovalDto> RejectAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(id, new ApprovalCall.Reject(reason), options, cancellationToken);
 
     public Task<ApprovalDto> CancelAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         ExecuteAsync(id, new ApprovalCall.Cancel(reason), options, cancellationToken);
@@ -75,161 +100,150 @@ public sealed class ClusterApprovalsClient
 
     /// <summary>
     /// Waits until the request leaves <c>pending</c> or <paramref name="timeout"/> passes, and returns its status
-    /// (still <c>pending</c> when the time ran out). A grain observer wakes the wait; it is subscribed again every
-    /// resubscribe period (a grain forgets observers when its silo stops), and each subscription re-reads the
-    /// request, so a lost notification costs at most one period. When subscribing fails, the wait goes on with the
-    /// grain's own long-poll (<see cref="IApprovalGrain.WaitForChangeAsync"/>) and tries the observer again after it.
+    /// (still <c>pending</c> when the time ran out), woken by a grain observer (see <see cref="DecisionWaiter"/>).
+    /// The request is read first as <c>GET /v1/approvals/{id}/status</c> reads it, so a caller who may not read it is
+    /// refused as over HTTP.
     /// </summary>
     public async Task<ApprovalStatusDto> WaitForDecisionAsync(string id, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var grain = Grain(id);
-        var deadline = _clock.GetUtcNow() + timeout;
-        var waiter = new Waiter(this, id);
-        var observer = _grains.CreateObjectReference<IApprovalObserver>(waiter);
+        await GetAsync(id, cancellationToken);
+        return await _waiter.WaitAsync(id, timeout, cancellationToken);
+    }
+
+    /// <summary>Approves up to 100 requests, each on its own; one refusal does not stop the others.</summary>
+    public Task<BulkResponseDto> BulkApproveAsync(IReadOnlyList<string> ids, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        BulkAsync(ids, new ApprovalCall.Approve(note), ClientPlumbing.Unversioned(options, nameof(BulkApproveAsync)), cancellationToken);
+
+    /// <summary>Rejects up to 100 requests, each on its own.</summary>
+    public Task<BulkResponseDto> BulkRejectAsync(IReadOnlyList<string> ids, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        BulkAsync(ids, new ApprovalCall.Reject(reason), ClientPlumbing.Unversioned(options, nameof(BulkRejectAsync)), cancellationToken);
+
+    // ---- Workflows ----
+
+    /// <summary>Starts a workflow; its id is made here, as the gateway makes it. With an Idempotency-Key, a repeat starts it once.</summary>
+    public Task<WorkflowDto> CreateWorkflowAsync(CreateWorkflowRequest request, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var command = Command(ClientPlumbing.Unversioned(options, nameof(CreateWorkflowAsync)));
+        var id = Ids.New("wf", _clock.GetUtcNow());
+        return NewAsync(GrainKeys.Workflow(_caller.Tenant, id), () => SendAsync(c => c.ExecuteWorkflowAsync(_caller, id, new WorkflowCall.Start(request), command), cancellationToken));
+    }
+
+    /// <summary>The workflow, with the approval it waits on embedded.</summary>
+    public Task<WorkflowDto> GetWorkflowAsync(string id, CancellationToken cancellationToken = default) =>
+        AskAsync(q => q.GetWorkflowAsync(_caller, id), cancellationToken);
+
+    /// <summary>One page of workflows, each with the approval it waits on; pass the previous page's <c>next_cursor</c> to go on.</summary>
+    public Task<WorkflowListDto> ListWorkflowsPageAsync(WorkflowListQuery? query = null, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = Parameters((query ?? new WorkflowListQuery()).Parameters(cursor));
+        return AskAsync(q => q.ListWorkflowsAsync(_caller, parameters), cancellationToken);
+    }
+
+    /// <summary>Every workflow matching <paramref name="query"/>, fetching page after page as they are read.</summary>
+    public IAsyncEnumerable<WorkflowDto> ListWorkflowsAsync(WorkflowListQuery? query = null, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.FollowCursorAsync<WorkflowDto>(async (cursor, ct) =>
+        {
+            var page = await ListWorkflowsPageAsync(query, cursor, ct);
+            return (page.Data, page.NextCursor);
+        }, cancellationToken);
+
+    /// <summary>Approves the approval the workflow waits on (same rules as <see cref="ApproveAsync"/>).</summary>
+    public Task<ApprovalDto> ApproveWorkflowAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        DecideWorkflowAsync(id, new ApprovalCall.Approve(note), ClientPlumbing.Unversioned(options, nameof(ApproveWorkflowAsync)), cancellationToken);
+
+    /// <summary>Rejects the approval the workflow waits on.</summary>
+    public Task<ApprovalDto> RejectWorkflowAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        DecideWorkflowAsync(id, new ApprovalCall.Reject(reason), ClientPlumbing.Unversioned(options, nameof(RejectWorkflowAsync)), cancellationToken);
+
+    /// <summary>Reports a task step done, with its output (any JSON, at most 64 KiB).</summary>
+    public Task<WorkflowDto> CompleteTaskAsync(string id, string step, JsonElement? output = null, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var canonical = TaskReports.CanonicalOutput(output);
+        return canonical.IsSuccess
+            ? ExecuteWorkflowAsync(id, new WorkflowCall.ReportTask(step, true, canonical.Value, null), options, cancellationToken)
+            : Task.FromException<WorkflowDto>(Replies.Refusal(new CallError(canonical.Error!.Code, canonical.Error.Detail, Fields: canonical.Error.Fields?.ToDictionary())));
+    }
+
+    /// <summary>Reports a task step failed.</summary>
+    public Task<WorkflowDto> FailTaskAsync(string id, string step, string? error = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWorkflowAsync(id, new WorkflowCall.ReportTask(step, false, null, error), options, cancellationToken);
+
+    /// <summary>Cancels the workflow and the approval it waits on.</summary>
+    public Task<WorkflowDto> CancelWorkflowAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        ExecuteWorkflowAsync(id, new WorkflowCall.Cancel(reason), options, cancellationToken);
+
+    // ---- Calls ----
+
+    private Task<ApprovalDto> ExecuteAsync(string id, ApprovalCall call, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var command = Command(options);
+        return SendAsync(c => c.ExecuteApprovalAsync(_caller, id, call, command), cancellationToken);
+    }
+
+    private Task<WorkflowDto> ExecuteWorkflowAsync(string id, WorkflowCall call, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var command = Command(options);
+        return SendAsync(c => c.ExecuteWorkflowAsync(_caller, id, call, command), cancellationToken);
+    }
+
+    private Task<ApprovalDto> DecideWorkflowAsync(string id, ApprovalCall decision, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var command = Command(options);
+        return SendAsync(c => c.DecideWorkflowApprovalAsync(_caller, id, decision, command), cancellationToken);
+    }
+
+    private Task<BulkResponseDto> BulkAsync(IReadOnlyList<string> ids, ApprovalCall decision, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var command = Command(options);
+        string[] all = [.. ids];
+        return SendAsync(c => c.DecideEachAsync(_caller, all, decision, command), cancellationToken);
+    }
+
+    /// <summary>A read on the silo's query grain.</summary>
+    private async Task<T> AskAsync<T>(Func<IQueryGrain, Task<CallReply<T>>> call, CancellationToken cancellationToken) where T : class
+    {
+        Replies.StampAudit(_userAgent);
+        return Replies.Unwrap(await call(Queries).WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// A write through the silo's command grain. A repeat of a call whose first run is still going waits for it, in
+    /// slices shorter than Orleans' response timeout: asked again while the gateway would still wait, then refused
+    /// (idempotency_key_in_use) as the gateway refuses it.
+    /// </summary>
+    private async Task<T> SendAsync<T>(Func<ICommandGrain, Task<CallReply<T>>> call, CancellationToken cancellationToken) where T : class
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            Replies.StampAudit(_userAgent);
+            var reply = await call(Commands).WaitAsync(cancellationToken);
+            if (reply.Error is not { Code: ErrorCodes.IdempotencyKeyInUse } || waited.Elapsed >= IdempotentRequests.MaxWaitForFirst)
+            {
+                return Replies.Unwrap(reply);
+            }
+        }
+    }
+
+    /// <summary>A create on an id minted just now: nothing can be stored under it, and the grain need not look (see <see cref="NewGrain"/>).</summary>
+    private static async Task<T> NewAsync<T>(string grainKey, Func<Task<T>> create)
+    {
+        NewGrain.Announce(grainKey);
         try
         {
-            while (true)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var next = waiter.Next;
-                StampAudit();
-                ApprovalReply reply;
-                var subscribed = true;
-                try
-                {
-                    reply = await grain.SubscribeAsync(_caller, observer).WaitAsync(cancellationToken);
-                    Report(id, ObserverActivityKind.Subscribed);
-                }
-                catch (Exception error) when (error is not OperationCanceledException)
-                {
-                    subscribed = false;
-                    Report(id, ObserverActivityKind.FellBack);
-                    reply = await grain.GetAsync(_caller).WaitAsync(cancellationToken);
-                }
-                var current = Unwrap(reply);
-                var left = deadline - _clock.GetUtcNow();
-                if (current.Status != Pending || left <= TimeSpan.Zero)
-                {
-                    return ToStatus(current);
-                }
-                var wait = left < _resubscribePeriod ? left : _resubscribePeriod;
-                if (subscribed)
-                {
-                    using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    var period = Task.Delay(wait, _clock, stop.Token);
-                    await Task.WhenAny(next, period);
-                    await stop.CancelAsync();
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-                else
-                {
-                    StampAudit();
-                    var changed = Unwrap(await grain.WaitForChangeAsync(_caller, current.Version, wait).WaitAsync(cancellationToken));
-                    if (changed.Status != Pending)
-                    {
-                        return ToStatus(changed);
-                    }
-                }
-            }
+            return await create();
         }
         finally
         {
-            try
-            {
-                await grain.UnsubscribeAsync(observer);
-            }
-            catch (Exception) when (!Debugger.IsAttached)
-            {
-                // The subscription expires on its own (ApprovalGrainOptions.ObserverLifetime).
-            }
-            _grains.DeleteObjectReference<IApprovalObserver>(observer);
+            NewGrain.Forget();
         }
     }
 
-    private async Task<ApprovalDto> ExecuteAsync(string id, ApprovalCall call, WriteOptions? options, CancellationToken cancellationToken)
-    {
-        if (options?.IdempotencyKey is not null)
-        {
-            // The gateway keeps idempotent replies per key; an in-cluster call has no such store yet.
-            throw new NotSupportedException("Idempotency keys are not supported by the in-cluster client yet; use If-Match (WriteOptions.IfMatch).");
-        }
-        var grain = Grain(id);
-        StampAudit();
-        var reply = await grain.ExecuteAsync(_caller, call, new CallOptions(options?.IfMatch)).WaitAsync(cancellationToken);
-        return Unwrap(reply);
-    }
+    private static CommandOptions Command(WriteOptions? options) =>
+        options is null ? CommandOptions.None : new CommandOptions(options.IfMatch, options.IdempotencyKey);
 
-    private IApprovalGrain Grain(string id)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(id);
-        if (id.Contains('/', StringComparison.Ordinal))
-        {
-            throw new ApprovalsApiException(HttpStatusCode.NotFound, ErrorCodes.NotFound, $"Approval '{id}' was not found.", null);
-        }
-        return _grains.GetGrain<IApprovalGrain>(GrainKeys.Approval(_caller.Tenant, id));
-    }
-
-    private void RefuseKeyDeciding()
-    {
-        if (_caller.Kind == CallerKind.Key)
-        {
-            throw new ApprovalsApiException(HttpStatusCode.Forbidden, ErrorCodes.Forbidden,
-                "An API key cannot approve or reject; a person decides with their own token.", null);
-        }
-    }
-
-    /// <summary>Where the calls of this flow come from, for the audit trail of the events they cause.</summary>
-    private void StampAudit() =>
-        CallAudit.Set(ip: null, _userAgent, Activity.Current?.TraceId.ToString() ?? CallAudit.Current?.CorrelationId);
-
-    private static ApprovalDto Unwrap(ApprovalReply reply) =>
-        reply.Approval ?? throw ToException(reply.Error!);
-
-    private static ApprovalsApiException ToException(CallError error) =>
-        new(StatusOf(error.Code), error.Code, error.Detail, null);
-
-    private static HttpStatusCode StatusOf(string code) => code switch
-    {
-        ErrorCodes.NotFound => HttpStatusCode.NotFound,
-        ErrorCodes.Forbidden or ErrorCodes.SelfApprovalForbidden or ErrorCodes.InsufficientApprovalLevel => HttpStatusCode.Forbidden,
-        ErrorCodes.AlreadyResolved or ErrorCodes.AlreadyDecided => HttpStatusCode.Conflict,
-        ErrorCodes.PreconditionFailed => HttpStatusCode.PreconditionFailed,
-        ErrorCodes.ValidationError => HttpStatusCode.UnprocessableEntity,
-        ErrorCodes.RateLimited => HttpStatusCode.TooManyRequests,
-        _ => HttpStatusCode.BadRequest,
-    };
-
-    private static ApprovalStatusDto ToStatus(ApprovalDto a) => new(a.Id, a.Status, a.DecidedAt, a.DecidedBy, a.DecisionNote, a.Version);
-
-    private void Report(string id, ObserverActivityKind kind) => ObserverActivity?.Invoke(new ObserverActivity(id, kind));
-
-    /// <summary>The observer: each notification completes the current signal and arms a new one.</summary>
-    private sealed class Waiter(ClusterApprovalsClient owner, string id) : IApprovalObserver
-    {
-        private readonly Lock _gate = new();
-        private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Next
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _next.Task;
-                }
-            }
-        }
-
-        public void Changed(string changedId, long version, string status)
-        {
-            TaskCompletionSource fired;
-            lock (_gate)
-            {
-                fired = _next;
-                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            owner.Report(id, ObserverActivityKind.Notified);
-            fired.TrySetResult();
-        }
-    }
+    private static ListParameters Parameters((string Name, string? Value)[] parameters) =>
+        new(parameters.Where(p => p.Value is not null).ToDictionary(p => p.Name, p => p.Value!, StringComparer.Ordinal));
 }

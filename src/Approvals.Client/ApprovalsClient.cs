@@ -54,7 +54,7 @@ public sealed class ApprovalsClient : IApprovalsClient
     public Task<ApprovalDto> CreateAsync(CreateApprovalRequest request, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return PostAsync<ApprovalDto>("v1/approvals", request, Unversioned(options, nameof(CreateAsync)), cancellationToken);
+        return PostAsync<ApprovalDto>("v1/approvals", request, ClientPlumbing.Unversioned(options, nameof(CreateAsync)), cancellationToken);
     }
 
     public Task<ApprovalDto> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -66,54 +66,21 @@ public sealed class ApprovalsClient : IApprovalsClient
     public Task<ApprovalListDto> ListPageAsync(ApprovalListQuery? query = null, string? cursor = null, CancellationToken cancellationToken = default)
     {
         query ??= new ApprovalListQuery();
-        var path = WithQuery("v1/approvals",
-            ("status", query.Status is { } status ? WireNames.Of(status) : null),
-            ("risk_level", query.RiskLevel is { } risk ? WireNames.Of(risk) : null),
-            ("agent_id", query.AgentId),
-            ("requested_by", query.RequestedBy),
-            ("workflow_id", query.WorkflowId),
-            ("created_after", Time(query.CreatedAfter)),
-            ("created_before", Time(query.CreatedBefore)),
-            ("limit", Number(query.PageSize)),
-            ("cursor", cursor));
-        return GetJsonAsync<ApprovalListDto>(path, cancellationToken);
+        return GetJsonAsync<ApprovalListDto>(WithQuery("v1/approvals", query.Parameters(cursor)), cancellationToken);
     }
 
-    public async IAsyncEnumerable<ApprovalDto> ListAsync(ApprovalListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        string? cursor = null;
-        do
+    public IAsyncEnumerable<ApprovalDto> ListAsync(ApprovalListQuery? query = null, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.FollowCursorAsync<ApprovalDto>(async (cursor, ct) =>
         {
-            var page = await ListPageAsync(query, cursor, cancellationToken);
-            foreach (var approval in page.Data)
-            {
-                yield return approval;
-            }
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-    }
+            var page = await ListPageAsync(query, cursor, ct);
+            return (page.Data, page.NextCursor);
+        }, cancellationToken);
 
-    public async Task<long> CountAsync(ApprovalStatus status, CancellationToken cancellationToken = default)
-    {
-        var counts = await GetJsonAsync<Dictionary<string, long>>(WithQuery("v1/approvals/count", ("status", WireNames.Of(status))), cancellationToken);
-        return counts.TryGetValue("count", out var count) ? count : throw new JsonException("The count response has no count.");
-    }
+    public async Task<long> CountAsync(ApprovalStatus status, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.Count(await GetJsonAsync<Dictionary<string, long>>(WithQuery("v1/approvals/count", ("status", WireNames.Of(status))), cancellationToken));
 
-    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(CancellationToken cancellationToken = default)
-    {
-        var counts = await GetJsonAsync<Dictionary<string, long>>("v1/approvals/count", cancellationToken);
-        var result = Enum.GetValues<ApprovalStatus>().ToDictionary(s => s, _ => 0L);
-        foreach (var (name, count) in counts)
-        {
-            // A status a newer server adds is left out rather than failing the whole count.
-            if (WireNames.TryParseStatus(name, out var status))
-            {
-                result[status] = count;
-            }
-        }
-        return result;
-    }
+    public async Task<IReadOnlyDictionary<ApprovalStatus, long>> CountByStatusAsync(CancellationToken cancellationToken = default) =>
+        ClientPlumbing.CountsByStatus(await GetJsonAsync<Dictionary<string, long>>("v1/approvals/count", cancellationToken));
 
     public Task<ApprovalDto> ApproveAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         PostAsync<ApprovalDto>($"v1/approvals/{Segment(id)}/approve", new ApproveBody(note), options, cancellationToken);
@@ -147,10 +114,10 @@ public sealed class ApprovalsClient : IApprovalsClient
     }
 
     public Task<BulkResponseDto> BulkApproveAsync(IReadOnlyList<string> ids, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        PostAsync<BulkResponseDto>("v1/approvals/bulk-approve", new BulkBody(ids, note), Unversioned(options, nameof(BulkApproveAsync)), cancellationToken);
+        PostAsync<BulkResponseDto>("v1/approvals/bulk-approve", new BulkBody(ids, note), ClientPlumbing.Unversioned(options, nameof(BulkApproveAsync)), cancellationToken);
 
     public Task<BulkResponseDto> BulkRejectAsync(IReadOnlyList<string> ids, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        PostAsync<BulkResponseDto>("v1/approvals/bulk-reject", new BulkBody(ids, Reason: reason), Unversioned(options, nameof(BulkRejectAsync)), cancellationToken);
+        PostAsync<BulkResponseDto>("v1/approvals/bulk-reject", new BulkBody(ids, Reason: reason), ClientPlumbing.Unversioned(options, nameof(BulkRejectAsync)), cancellationToken);
 
     // ---- Events ----
 
@@ -240,7 +207,7 @@ public sealed class ApprovalsClient : IApprovalsClient
     public Task<WorkflowDto> CreateWorkflowAsync(CreateWorkflowRequest request, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return PostAsync<WorkflowDto>("v1/workflows", request, Unversioned(options, nameof(CreateWorkflowAsync)), cancellationToken);
+        return PostAsync<WorkflowDto>("v1/workflows", request, ClientPlumbing.Unversioned(options, nameof(CreateWorkflowAsync)), cancellationToken);
     }
 
     public Task<WorkflowDto> GetWorkflowAsync(string id, CancellationToken cancellationToken = default) =>
@@ -249,30 +216,21 @@ public sealed class ApprovalsClient : IApprovalsClient
     public Task<WorkflowListDto> ListWorkflowsPageAsync(WorkflowListQuery? query = null, string? cursor = null, CancellationToken cancellationToken = default)
     {
         query ??= new WorkflowListQuery();
-        return GetJsonAsync<WorkflowListDto>(
-            WithQuery("v1/workflows", ("status", query.Status), ("limit", Number(query.PageSize)), ("cursor", cursor)), cancellationToken);
+        return GetJsonAsync<WorkflowListDto>(WithQuery("v1/workflows", query.Parameters(cursor)), cancellationToken);
     }
 
-    public async IAsyncEnumerable<WorkflowDto> ListWorkflowsAsync(WorkflowListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        string? cursor = null;
-        do
+    public IAsyncEnumerable<WorkflowDto> ListWorkflowsAsync(WorkflowListQuery? query = null, CancellationToken cancellationToken = default) =>
+        ClientPlumbing.FollowCursorAsync<WorkflowDto>(async (cursor, ct) =>
         {
-            var page = await ListWorkflowsPageAsync(query, cursor, cancellationToken);
-            foreach (var workflow in page.Data)
-            {
-                yield return workflow;
-            }
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-    }
+            var page = await ListWorkflowsPageAsync(query, cursor, ct);
+            return (page.Data, page.NextCursor);
+        }, cancellationToken);
 
     public Task<ApprovalDto> ApproveWorkflowAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        PostAsync<ApprovalDto>($"v1/workflows/{Segment(id)}/approval", new WorkflowApprovalBody("approve", note), Unversioned(options, nameof(ApproveWorkflowAsync)), cancellationToken);
+        PostAsync<ApprovalDto>($"v1/workflows/{Segment(id)}/approval", new WorkflowApprovalBody("approve", note), ClientPlumbing.Unversioned(options, nameof(ApproveWorkflowAsync)), cancellationToken);
 
     public Task<ApprovalDto> RejectWorkflowAsync(string id, string? reason = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        PostAsync<ApprovalDto>($"v1/workflows/{Segment(id)}/approval", new WorkflowApprovalBody("reject", reason), Unversioned(options, nameof(RejectWorkflowAsync)), cancellationToken);
+        PostAsync<ApprovalDto>($"v1/workflows/{Segment(id)}/approval", new WorkflowApprovalBody("reject", reason), ClientPlumbing.Unversioned(options, nameof(RejectWorkflowAsync)), cancellationToken);
 
     public Task<WorkflowDto> CompleteTaskAsync(string id, string step, JsonElement? output = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         PostAsync<WorkflowDto>($"v1/workflows/{Segment(id)}/steps/{Segment(step)}/complete", new CompleteTaskBody(output), options, cancellationToken);
@@ -285,22 +243,16 @@ public sealed class ApprovalsClient : IApprovalsClient
 
     // ---- Audit ----
 
-    public async IAsyncEnumerable<AuditEntryDto> ListAuditAsync(AuditListQuery? query = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<AuditEntryDto> ListAuditAsync(AuditListQuery? query = null, CancellationToken cancellationToken = default)
     {
         query ??= new AuditListQuery();
-        string? cursor = null;
-        do
+        return ClientPlumbing.FollowCursorAsync<AuditEntryDto>(async (cursor, ct) =>
         {
             var page = await GetJsonAsync<AuditListDto>(WithQuery("v1/audit",
                 ("subject_id", query.SubjectId), ("actor", query.Actor), ("type", query.Type),
-                ("from", Time(query.From)), ("to", Time(query.To)), ("limit", Number(query.PageSize)), ("cursor", cursor)), cancellationToken);
-            foreach (var entry in page.Data)
-            {
-                yield return entry;
-            }
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
+                ("from", Time(query.From)), ("to", Time(query.To)), ("limit", Number(query.PageSize)), ("cursor", cursor)), ct);
+            return (page.Data, page.NextCursor);
+        }, cancellationToken);
     }
 
     public Task<VerifyDto> VerifyAuditAsync(CancellationToken cancellationToken = default) =>
@@ -372,9 +324,6 @@ public sealed class ApprovalsClient : IApprovalsClient
     }
 
     private static string Shorten(string text) => text.Length <= 500 ? text : text[..500] + "…";
-
-    private static WriteOptions? Unversioned(WriteOptions? options, string call) =>
-        options?.IfMatch is null ? options : throw new ArgumentException($"{call} takes no If-Match (the API checks no version on it).", nameof(options));
 
     private static string Segment(string value)
     {

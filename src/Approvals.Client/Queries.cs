@@ -1,3 +1,4 @@
+using System.Globalization;
 using Approvals.Contracts;
 
 namespace Approvals.Client;
@@ -28,6 +29,20 @@ public sealed record ApprovalListQuery
 
     /// <summary>Page size (1–100; the server's default is 20). It sets how many come per request, not how many in all.</summary>
     public int? PageSize { get; init; }
+
+    /// <summary>The query's parameters of <c>GET /v1/approvals</c> by their API names (null where not set), with the page's <paramref name="cursor"/>.</summary>
+    internal (string Name, string? Value)[] Parameters(string? cursor) =>
+    [
+        ("status", Status is { } status ? WireNames.Of(status) : null),
+        ("risk_level", RiskLevel is { } risk ? WireNames.Of(risk) : null),
+        ("agent_id", AgentId),
+        ("requested_by", RequestedBy),
+        ("workflow_id", WorkflowId),
+        ("created_after", CreatedAfter is { } after ? WireJson.Format(after) : null),
+        ("created_before", CreatedBefore is { } before ? WireJson.Format(before) : null),
+        ("limit", PageSize?.ToString(CultureInfo.InvariantCulture)),
+        ("cursor", cursor),
+    ];
 }
 
 /// <summary>The filters of <c>GET /v1/workflows</c>.</summary>
@@ -38,6 +53,10 @@ public sealed record WorkflowListQuery
 
     /// <summary>Page size (1–100; the server's default is 20).</summary>
     public int? PageSize { get; init; }
+
+    /// <summary>The query's parameters of <c>GET /v1/workflows</c> by their API names (null where not set), with the page's <paramref name="cursor"/>.</summary>
+    internal (string Name, string? Value)[] Parameters(string? cursor) =>
+        [("status", Status), ("limit", PageSize?.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)];
 }
 
 /// <summary>The filters of <c>GET /v1/audit</c> (admins only).</summary>

@@ -12,10 +12,12 @@ namespace Approvals.Grains.Tests.Client;
 
 /// <summary>
 /// The in-cluster client against a test cluster, through the cluster's external Orleans client: its calls are the
-/// grains' own, its waits are woken by a grain observer. Every wait has a generous bound that only stops a broken
-/// test from hanging; no test sleeps or asserts a duration.
+/// grains' own (through the silo's query and command grains), its waits are woken by a grain observer. One suite in
+/// several files by area (waits and refusals here; errors, workflows, bulk, lists and idempotency beside it), on one
+/// cluster per backend; every test works in a tenant of its own. Every wait has a generous bound that only stops a
+/// broken test from hanging; no test sleeps or asserts a duration.
 /// </summary>
-public abstract class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : IClassFixture<TCluster>
+public abstract partial class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : IClassFixture<TCluster>
     where TCluster : GrainCluster
 {
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(60);
@@ -26,8 +28,14 @@ public abstract class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : 
 
     private Caller Person(string id, params string[] roles) => new(CallerKind.Person, id, id, _tenant, roles, [], 3);
 
+    private Caller Key(params string[] scopes) => new(CallerKind.Key, "key_1", "deploy bot", _tenant, [], scopes, null);
+
     private ClusterApprovalsClient ClientAs(Caller caller, TimeSpan? resubscribe = null) =>
         new(cluster.Grains, caller, resubscribe ?? NoRenewal);
+
+    private ClusterApprovalsClient Requester => ClientAs(Person("user_req", "requester"));
+
+    private ClusterApprovalsClient Reviewer => ClientAs(Person("user_rev", "reviewer"));
 
     private static CreateApprovalRequest Request(string title = "restart db-7") =>
         new() { Title = title, RiskScore = 60, ExpiresIn = "PT24H" };
@@ -97,7 +105,7 @@ public abstract class ClusterApprovalsClientTests<TCluster>(TCluster cluster) : 
     {
         var requester = ClientAs(Person("user_req", "requester"));
         var created = await requester.CreateAsync(Request());
-        var key = ClientAs(new Caller(CallerKind.Key, "key_1", "deploy bot", _tenant, [], ["approvals:create", "approvals:read"], null));
+        var key = ClientAs(Key("approvals:create", "approvals:read"));
 
         var approve = await Assert.ThrowsAsync<ApprovalsApiException>(() => key.ApproveAsync(created.Id, "bot says yes"));
         var reject = await Assert.ThrowsAsync<ApprovalsApiException>(() => key.RejectAsync(created.Id, "bot says no"));

@@ -80,6 +80,10 @@ public abstract class GrainCluster : IAsyncLifetime
             silo.Services.AddSingleton(Stores.Events);
             silo.Services.AddSingleton(Stores.Checkpoints);
             silo.Services.AddSingleton(Stores.DueWork);
+            // What the query and command grains answer in-cluster clients from, as a node registers it.
+            silo.Services.AddSingleton(Stores.ApprovalQueries);
+            silo.Services.AddSingleton(Stores.WorkflowQueries);
+            silo.Services.AddSingleton(Stores.Idempotency);
             silo.Services.AddSingleton(Clock);
             silo.Services.Replace(ServiceDescriptor.Singleton<TimeProvider>(sp => sp.GetRequiredService<FakeClock>()));
             // Only grain time is fake: membership, reminders and the rest run on the real clock.
