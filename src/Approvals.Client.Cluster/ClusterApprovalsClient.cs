@@ -74,11 +74,7 @@ public sealed class ClusterApprovalsClient
 
     /// <summary>Every request matching <paramref name="query"/>, newest first, fetching page after page as they are read.</summary>
     public IAsyncEnumerable<ApprovalDto> ListAsync(ApprovalListQuery? query = null, CancellationToken cancellationToken = default) =>
-        ClientPlumbing.FollowCursorAsync<ApprovalDto>(async (cursor, ct) =>
-        {
-            var page = await ListPageAsync(query, cursor, ct);
-            return (page.Data, page.NextCursor);
-        }, cancellationToken);
+        ClientPlumbing.FollowCursorAsync((cursor, ct) => ListPageAsync(query, cursor, ct), cancellationToken);
 
     public async Task<long> CountAsync(ApprovalStatus status, CancellationToken cancellationToken = default) =>
         ClientPlumbing.Count(await AskAsync(q => q.CountApprovalsAsync(_caller, WireNames.Of(status)), cancellationToken));
@@ -142,11 +138,7 @@ public sealed class ClusterApprovalsClient
 
     /// <summary>Every workflow matching <paramref name="query"/>, fetching page after page as they are read.</summary>
     public IAsyncEnumerable<WorkflowDto> ListWorkflowsAsync(WorkflowListQuery? query = null, CancellationToken cancellationToken = default) =>
-        ClientPlumbing.FollowCursorAsync<WorkflowDto>(async (cursor, ct) =>
-        {
-            var page = await ListWorkflowsPageAsync(query, cursor, ct);
-            return (page.Data, page.NextCursor);
-        }, cancellationToken);
+        ClientPlumbing.FollowCursorAsync((cursor, ct) => ListWorkflowsPageAsync(query, cursor, ct), cancellationToken);
 
     /// <summary>Approves the approval the workflow waits on (same rules as <see cref="ApproveAsync"/>).</summary>
     public Task<ApprovalDto> ApproveWorkflowAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>

@@ -70,11 +70,7 @@ public sealed class ApprovalsClient : IApprovalsClient
     }
 
     public IAsyncEnumerable<ApprovalDto> ListAsync(ApprovalListQuery? query = null, CancellationToken cancellationToken = default) =>
-        ClientPlumbing.FollowCursorAsync<ApprovalDto>(async (cursor, ct) =>
-        {
-            var page = await ListPageAsync(query, cursor, ct);
-            return (page.Data, page.NextCursor);
-        }, cancellationToken);
+        ClientPlumbing.FollowCursorAsync((cursor, ct) => ListPageAsync(query, cursor, ct), cancellationToken);
 
     public async Task<long> CountAsync(ApprovalStatus status, CancellationToken cancellationToken = default) =>
         ClientPlumbing.Count(await GetJsonAsync<Dictionary<string, long>>(WithQuery("v1/approvals/count", ("status", WireNames.Of(status))), cancellationToken));
@@ -220,11 +216,7 @@ public sealed class ApprovalsClient : IApprovalsClient
     }
 
     public IAsyncEnumerable<WorkflowDto> ListWorkflowsAsync(WorkflowListQuery? query = null, CancellationToken cancellationToken = default) =>
-        ClientPlumbing.FollowCursorAsync<WorkflowDto>(async (cursor, ct) =>
-        {
-            var page = await ListWorkflowsPageAsync(query, cursor, ct);
-            return (page.Data, page.NextCursor);
-        }, cancellationToken);
+        ClientPlumbing.FollowCursorAsync((cursor, ct) => ListWorkflowsPageAsync(query, cursor, ct), cancellationToken);
 
     public Task<ApprovalDto> ApproveWorkflowAsync(string id, string? note = null, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         PostAsync<ApprovalDto>($"v1/workflows/{Segment(id)}/approval", new WorkflowApprovalBody("approve", note), ClientPlumbing.Unversioned(options, nameof(ApproveWorkflowAsync)), cancellationToken);

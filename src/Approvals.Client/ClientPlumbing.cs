@@ -24,6 +24,22 @@ internal static class ClientPlumbing
         while (cursor is not null);
     }
 
+    /// <summary>Every approval of the pages <paramref name="page"/> reads (by cursor), newest first.</summary>
+    public static IAsyncEnumerable<ApprovalDto> FollowCursorAsync(Func<string?, CancellationToken, Task<ApprovalListDto>> page, CancellationToken cancellationToken) =>
+        FollowCursorAsync<ApprovalDto>(async (cursor, ct) =>
+        {
+            var read = await page(cursor, ct);
+            return (read.Data, read.NextCursor);
+        }, cancellationToken);
+
+    /// <summary>Every workflow of the pages <paramref name="page"/> reads (by cursor).</summary>
+    public static IAsyncEnumerable<WorkflowDto> FollowCursorAsync(Func<string?, CancellationToken, Task<WorkflowListDto>> page, CancellationToken cancellationToken) =>
+        FollowCursorAsync<WorkflowDto>(async (cursor, ct) =>
+        {
+            var read = await page(cursor, ct);
+            return (read.Data, read.NextCursor);
+        }, cancellationToken);
+
     /// <summary>The <c>count</c> of a one-status count reply (<c>{ "count": n }</c>).</summary>
     public static long Count(IReadOnlyDictionary<string, long> reply) =>
         reply.TryGetValue("count", out var count) ? count : throw new JsonException("The count response has no count.");
