@@ -56,7 +56,7 @@ public sealed class ClusterApprovalsClient
         ArgumentNullException.ThrowIfNull(request);
         var command = Command(ClientPlumbing.Unversioned(options, nameof(CreateAsync)));
         var id = Ids.New("apr", _clock.GetUtcNow());
-        return NewAsync(GrainKeys.Approval(_caller.Tenant, id), () => SendAsync(c => c.ExecuteApprovalAsync(_caller, id, new ApprovalCall.Create(request), command), cancellationToken));
+        return NewGrain.CreateAsync(GrainKeys.Approval(_caller.Tenant, id), () => SendAsync(c => c.ExecuteApprovalAsync(_caller, id, new ApprovalCall.Create(request), command), cancellationToken));
     }
 
     public Task<ApprovalDto> GetAsync(string id, CancellationToken cancellationToken = default) =>
@@ -122,7 +122,7 @@ public sealed class ClusterApprovalsClient
         ArgumentNullException.ThrowIfNull(request);
         var command = Command(ClientPlumbing.Unversioned(options, nameof(CreateWorkflowAsync)));
         var id = Ids.New("wf", _clock.GetUtcNow());
-        return NewAsync(GrainKeys.Workflow(_caller.Tenant, id), () => SendAsync(c => c.ExecuteWorkflowAsync(_caller, id, new WorkflowCall.Start(request), command), cancellationToken));
+        return NewGrain.CreateAsync(GrainKeys.Workflow(_caller.Tenant, id), () => SendAsync(c => c.ExecuteWorkflowAsync(_caller, id, new WorkflowCall.Start(request), command), cancellationToken));
     }
 
     /// <summary>The workflow, with the approval it waits on embedded.</summary>
@@ -216,20 +216,6 @@ public sealed class ClusterApprovalsClient
             {
                 return Replies.Unwrap(reply);
             }
-        }
-    }
-
-    /// <summary>A create on an id minted just now: nothing can be stored under it, and the grain need not look (see <see cref="NewGrain"/>).</summary>
-    private static async Task<T> NewAsync<T>(string grainKey, Func<Task<T>> create)
-    {
-        NewGrain.Announce(grainKey);
-        try
-        {
-            return await create();
-        }
-        finally
-        {
-            NewGrain.Forget();
         }
     }
 

@@ -20,6 +20,21 @@ public static class NewGrain
     /// </summary>
     public static void Forget() => RequestContext.Remove(Key);
 
+    /// <summary>Runs <paramref name="create"/> (the first call to the grain keyed <paramref name="grainKey"/>) with the grain announced as new.</summary>
+    public static async Task<T> CreateAsync<T>(string grainKey, Func<Task<T>> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        Announce(grainKey);
+        try
+        {
+            return await create();
+        }
+        finally
+        {
+            Forget();
+        }
+    }
+
     /// <summary>Whether the flow announced the grain keyed <paramref name="grainKey"/> as new.</summary>
     public static bool IsAnnounced(string grainKey) => RequestContext.Get(Key) is string announced && announced == grainKey;
 }

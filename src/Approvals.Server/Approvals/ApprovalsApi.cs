@@ -58,15 +58,8 @@ public static class ApprovalsApi
         // The gateway names the new request: its grain is the one that files it.
         var id = Ids.New("apr", clock.GetUtcNow());
         // Nothing can be stored under an id minted just now: the grain need not look (see NewGrain).
-        NewGrain.Announce(GrainKeys.Approval(http.Caller().TenantId, id));
-        try
-        {
-            return await CommandAsync(http, grains, id, new ApprovalCall.Create(body.Value!), null, StatusCodes.Status201Created);
-        }
-        finally
-        {
-            NewGrain.Forget();
-        }
+        return await NewGrain.CreateAsync(GrainKeys.Approval(http.Caller().TenantId, id),
+            () => CommandAsync(http, grains, id, new ApprovalCall.Create(body.Value!), null, StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ApproveAsync(string id, [FromHeader(Name = ETags.IfMatchHeader), Description(ETags.IfMatchDescription)] string? ifMatch,

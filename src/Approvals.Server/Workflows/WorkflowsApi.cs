@@ -52,15 +52,9 @@ public static class WorkflowsApi
         // The gateway names the new run: its grain is the one that starts it. A new run waits on no
         // approval yet as far as its reply goes (its first one is filed right after the commit).
         var id = Ids.New("wf", clock.GetUtcNow());
-        NewGrain.Announce(GrainKeys.Workflow(http.Caller().TenantId, id));
-        try
-        {
-            return await CommandAsync(http, grains, id, new WorkflowCall.Start(body.Value!), null, StatusCodes.Status201Created);
-        }
-        finally
-        {
-            NewGrain.Forget();
-        }
+        // Nothing can be stored under an id minted just now: the grain need not look (see NewGrain).
+        return await NewGrain.CreateAsync(GrainKeys.Workflow(http.Caller().TenantId, id),
+            () => CommandAsync(http, grains, id, new WorkflowCall.Start(body.Value!), null, StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, IGrainFactory grains)
