@@ -21,7 +21,7 @@ const string Usage = """
       queries          list/count/event queries over n seeded approvals (n = 10000)
 
     --server <dll>     the server to run (approvals.dll, or its publish folder); default: this repository's
-                       src/Approvals.Server, built in Release first
+                       src/Approvals.Server, published first as it is deployed (Release, this machine's runtime, ReadyToRun)
     --compare <dll>    run the scenario against this server first (e.g. /work/baseline/approvals.dll), then
                        against --server, and print both figures and their ratio
     PostgreSQL: APPROVALS_BENCH_POSTGRES (or APPROVALS_TEST_POSTGRES) names a server where databases may be created.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace Approvals.Bench.Rest;
 
@@ -54,16 +55,23 @@ public static class ServerBinary
             .Order(StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>
+    /// This repository's server as it is deployed (README, "Running in production"): published for this machine's
+    /// runtime, so ReadyToRun-compiled, framework-dependent.
+    /// </summary>
     private static async Task<string> BuildFromRepositoryAsync(CancellationToken cancellationToken)
     {
         var root = RepositoryRoot();
         var project = Path.Combine(root, ServerProject);
-        Console.WriteLine($"building {ServerProject} (Release) …");
+        var runtime = RuntimeInformation.RuntimeIdentifier;
+        Console.WriteLine($"publishing {ServerProject} (Release, {runtime}, ReadyToRun) …");
+        string[] target = ["-c", "Release", "-r", runtime, "--self-contained", "false"];
         // No build servers: nothing of ours should outlive the bench.
-        await RunDotnetAsync(root, ["build", project, "-c", "Release", "--nologo", "-v:q", "--disable-build-servers"], cancellationToken);
-        // Evaluation only (no build): where that build put the assembly.
-        var targetPath = (await RunDotnetAsync(root, ["msbuild", project, "-p:Configuration=Release", "-getProperty:TargetPath", "-nologo"], cancellationToken)).Trim();
-        return File.Exists(targetPath) ? targetPath : throw new BenchException($"The build reported {targetPath}, which does not exist.");
+        await RunDotnetAsync(root, ["publish", project, .. target, "--nologo", "-v:q", "--disable-build-servers"], cancellationToken);
+        // Evaluation only (no build): where that publish put the assembly (MSBuild writes its default with a backslash).
+        var publishDir = (await RunDotnetAsync(root, ["msbuild", project, "-p:Configuration=Release", $"-p:RuntimeIdentifier={runtime}", "-p:SelfContained=false", "-getProperty:PublishDir", "-nologo"], cancellationToken)).Trim().Replace('\\', '/');
+        var assembly = Path.Combine(Path.IsPathRooted(publishDir) ? publishDir : Path.Combine(Path.GetDirectoryName(project)!, publishDir), "approvals.dll");
+        return File.Exists(assembly) ? Path.GetFullPath(assembly) : throw new BenchException($"The publish reported {publishDir}, which holds no approvals.dll.");
     }
 
     private static string RepositoryRoot()

@@ -36,7 +36,9 @@ public sealed class ApprovalGrain(
     private TaskCompletionSource _changed = NewSignal();
     private IGrainTimer? _deadlineTimer;
     private IGrainReminder? _deadlineReminder;
-    private readonly ObserverManager<IApprovalObserver> _observers = new(grainOptions.Value.ObserverLifetime, logger);
+    // Made on the first subscription: most requests are never waited on by an in-cluster client, and every
+    // active request would otherwise hold one.
+    private ObserverManager<IApprovalObserver>? _observers;
 
     private ApprovalState? Current => record.State.Current?.State;
 
@@ -101,6 +103,7 @@ public sealed class ApprovalGrain(
         var reply = Show(caller);
         if (reply.IsSuccess)
         {
+            _observers ??= new ObserverManager<IApprovalObserver>(grainOptions.Value.ObserverLifetime, logger);
             _observers.Subscribe(observer, observer);
         }
         return Task.FromResult(reply);
@@ -109,7 +112,7 @@ public sealed class ApprovalGrain(
     public Task UnsubscribeAsync(IApprovalObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _observers.Unsubscribe(observer);
+        _observers?.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
@@ -251,7 +254,7 @@ public sealed class ApprovalGrain(
         var waiters = _changed;
         _changed = NewSignal();
         waiters.TrySetResult();
-        if (Current is { } state && _observers.Count > 0)
+        if (Current is { } state && _observers is { Count: > 0 })
         {
             var status = WireNames.Of(state.Status);
             _observers.Notify(observer => observer.Changed(_id, state.Version, status));

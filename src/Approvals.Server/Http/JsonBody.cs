@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Approvals.Core;
 using Approvals.Server.Configuration;
@@ -67,20 +68,50 @@ public static class RequestBody
         {
             throw TooLarge(limit);
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw TooLarge(limit);
-            }
-            buffer.Write(chunk, 0, read);
-        }
-        bytes = buffer.ToArray();
+        bytes = request.ContentLength is { } length
+            ? await ReadExactlyAsync(request.Body, (int)length, cancellationToken)
+            : await ReadToEndAsync(request.Body, limit, cancellationToken);
         request.HttpContext.Items[Key] = bytes;
         return bytes;
+    }
+
+    // The usual case: the length is declared (and within the limit), so the body goes straight into an array of its size.
+    private static async Task<byte[]> ReadExactlyAsync(Stream body, int length, CancellationToken cancellationToken)
+    {
+        var bytes = length == 0 ? [] : new byte[length];
+        try
+        {
+            await body.ReadExactlyAsync(bytes, cancellationToken);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new BadHttpRequestException("The request body is shorter than its Content-Length.", StatusCodes.Status400BadRequest);
+        }
+        return bytes;
+    }
+
+    // A chunked body: copied through a pooled buffer, the limit checked as it grows.
+    private static async Task<byte[]> ReadToEndAsync(Stream body, long limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    throw TooLarge(limit);
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        return buffer.ToArray();
     }
 
     private static BadHttpRequestException TooLarge(long limit) =>

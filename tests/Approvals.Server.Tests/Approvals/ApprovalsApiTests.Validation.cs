@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json.Nodes;
 using Approvals.Testing.Storage;
 
@@ -142,6 +143,50 @@ public abstract partial class ApprovalsApiTests<TServer>
 
         AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
         Assert.True(JsonNode.DeepEquals(before, await GetApprovalAsync(id)));
+    }
+
+    [StoreFact]
+    public async Task Create_ChunkedBody_WithoutContentLength_IsReadWhole()
+    {
+        var body = NewRequest();
+        // 40 KiB: more than one read of the body stream.
+        body["context"] = new JsonObject { ["notes"] = new string('n', 40 * 1024) };
+
+        var response = await Api.SendAsync(ChunkedPost("/v1/approvals", body.ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.Created, response.Status);
+        Assert.True(JsonNode.DeepEquals(body["context"], response.Json["context"]));
+    }
+
+    [StoreFact]
+    public async Task Create_ChunkedBodyOver256KiB_Returns413AndChangesNothing()
+    {
+        var before = await TenantSnapshotAsync();
+        var body = NewRequest();
+        body["summary"] = new string('s', 300 * 1024);
+
+        var response = await Api.SendAsync(ChunkedPost("/v1/approvals", body.ToJsonString()));
+
+        AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        Assert.Equal(before, await TenantSnapshotAsync());
+    }
+
+    /// <summary>A POST whose body has no declared length: sent chunked, so the server reads it to its end.</summary>
+    private HttpRequestMessage ChunkedPost(string path, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StreamContent(new UnknownLengthStream(Encoding.UTF8.GetBytes(json))),
+        };
+        request.Content.Headers.ContentType = new("application/json");
+        Requester.Apply(request);
+        return request;
+    }
+
+    /// <summary>A readable stream that cannot tell its length, so HttpClient sends it with Transfer-Encoding: chunked.</summary>
+    private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        public override bool CanSeek => false;
     }
 
     [StoreFact]
