@@ -56,7 +56,7 @@ public static class ServerBinary
             .ToList();
 
     /// <summary>
-    /// This repository's server as it is deployed (README, "Running in production"): published for this machine's
+    /// This repository's server as it is deployed (<c>deploy/approvals.service</c>): published for this machine's
     /// runtime, so ReadyToRun-compiled, framework-dependent.
     /// </summary>
     private static async Task<string> BuildFromRepositoryAsync(CancellationToken cancellationToken)
