@@ -1,6 +1,7 @@
 // A remediation worker: files "restart db-7" (risk 60) with the in-cluster client, prints the approval's id on
 // its first line, waits for the decision, then prints `executing` (approved) or `cancelled` (rejected, cancelled
-// or expired) and exits 0. It reads the server's own settings (Approvals__Storage__Provider,
+// or expired) and exits 0. Stopped while it waits (SIGTERM, Ctrl-C), it prints `stopped` and exits 2 without
+// executing; the approval stays as it is. It reads the server's own settings (Approvals__Storage__Provider,
 // Approvals__Storage__ConnectionString, Approvals__Cluster__ClusterId/ServiceId/AdvertisedAddress/GatewayPort),
 // and calls as the API key Approvals__Worker__KeyId of tenant Approvals__Worker__Tenant.
 using Approvals.Client.Cluster;
@@ -39,13 +40,24 @@ var created = await approvals.CreateAsync(new CreateApprovalRequest
 });
 Console.WriteLine(created.Id);
 
-// Pending until decided or expired (the grain applies the deadline): wait as long as it takes.
+// Pending until decided or expired (the grain applies the deadline): wait as long as it takes, or until the
+// process is asked to stop (the host turns SIGTERM and Ctrl-C into ApplicationStopping).
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
 ApprovalStatusDto status;
-do
+try
 {
-    status = await approvals.WaitForDecisionAsync(created.Id, TimeSpan.FromHours(1));
+    do
+    {
+        status = await approvals.WaitForDecisionAsync(created.Id, TimeSpan.FromHours(1), stopping);
+    }
+    while (status.Status == "pending");
 }
-while (status.Status == "pending");
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    Console.WriteLine("stopped");
+    await host.StopAsync();
+    return 2;
+}
 Console.WriteLine(status.Status == "approved" ? "executing" : "cancelled");
 await host.StopAsync();
 return 0;

@@ -16,7 +16,8 @@ namespace Approvals.Client.Cluster;
 /// <see cref="ICommandGrain"/> (If-Match, Idempotency-Keys kept as the gateway keeps them, workflow decisions, bulk),
 /// and a wait subscribes a grain observer on the request's own grain. Refusals surface as
 /// <see cref="ApprovalsApiException"/> carrying the problem the gateway would answer with (status, code, detail,
-/// current status, current version, field errors). The caller is the configured <see cref="Caller"/> (an API key
+/// current status, current version, field errors); so do failures of the cluster (a lost write race, a node or
+/// gateway out of reach, no answer in time), as the gateway's 503 <c>busy</c>. The caller is the configured <see cref="Caller"/> (an API key
 /// files and reads but never decides); every call carries <see cref="CallAudit"/>.
 /// The event stream (<see cref="IApprovalsClient.StreamEventsAsync"/>) and the audit trail are the REST API's only:
 /// use <see cref="ApprovalsClient"/> for them.
@@ -103,7 +104,7 @@ public sealed class ClusterApprovalsClient
     public async Task<ApprovalStatusDto> WaitForDecisionAsync(string id, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         await GetAsync(id, cancellationToken);
-        return await _waiter.WaitAsync(id, timeout, cancellationToken);
+        return await Replies.CallAsync(() => _waiter.WaitAsync(id, timeout, cancellationToken));
     }
 
     /// <summary>Approves up to 100 requests, each on its own; one refusal does not stop the others.</summary>
@@ -197,7 +198,7 @@ public sealed class ClusterApprovalsClient
     private async Task<T> AskAsync<T>(Func<IQueryGrain, Task<CallReply<T>>> call, CancellationToken cancellationToken) where T : class
     {
         Replies.StampAudit(_userAgent);
-        return Replies.Unwrap(await call(Queries).WaitAsync(cancellationToken));
+        return Replies.Unwrap(await Replies.CallAsync(() => call(Queries).WaitAsync(cancellationToken)));
     }
 
     /// <summary>
@@ -211,7 +212,7 @@ public sealed class ClusterApprovalsClient
         while (true)
         {
             Replies.StampAudit(_userAgent);
-            var reply = await call(Commands).WaitAsync(cancellationToken);
+            var reply = await Replies.CallAsync(() => call(Commands).WaitAsync(cancellationToken));
             if (reply.Error is not { Code: ErrorCodes.IdempotencyKeyInUse } || waited.Elapsed >= IdempotentRequests.MaxWaitForFirst)
             {
                 return Replies.Unwrap(reply);

@@ -22,6 +22,22 @@ internal static class Replies
         return new ApprovalsApiException((HttpStatusCode)problem.Status, problem.Code, problem.Detail, problem);
     }
 
+    /// <summary>
+    /// Runs a call into the cluster; a failure of the cluster rather than of the call (see <see cref="ClusterFailures"/>)
+    /// becomes the gateway's 503 <c>busy</c>, with the Orleans exception inside.
+    /// </summary>
+    public static async Task<T> CallAsync<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (Exception error) when (ClusterFailures.ToProblem(error) is { } problem)
+        {
+            throw new ApprovalsApiException((HttpStatusCode)problem.Status, problem.Code, problem.Detail, problem, error);
+        }
+    }
+
     /// <summary>Where the calls of this flow come from, for the audit trail of the events they cause.</summary>
     public static void StampAudit(string userAgent) =>
         CallAudit.Set(ip: null, userAgent, Activity.Current?.TraceId.ToString() ?? CallAudit.Current?.CorrelationId);

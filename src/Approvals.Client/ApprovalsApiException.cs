@@ -12,7 +12,13 @@ public class ApprovalsApiException : Exception
 {
     /// <summary>A refusal described by <paramref name="problem"/> (null when the body was not a problem).</summary>
     public ApprovalsApiException(HttpStatusCode status, string code, string detail, ApiProblem? problem)
-        : base($"{(int)status} {code}: {detail}")
+        : this(status, code, detail, problem, null)
+    {
+    }
+
+    /// <summary>A refusal described by <paramref name="problem"/> that <paramref name="innerException"/> caused (a failure on the way, not an answer).</summary>
+    public ApprovalsApiException(HttpStatusCode status, string code, string detail, ApiProblem? problem, Exception? innerException)
+        : base($"{(int)status} {code}: {detail}", innerException)
     {
         Status = status;
         Code = code;

@@ -1,6 +1,5 @@
 using Approvals.Contracts;
-using Orleans.Runtime;
-using Orleans.Storage;
+using Approvals.Grains.Abstractions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace Approvals.Server.Http;
@@ -23,12 +22,8 @@ public sealed class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> log
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
                 Problems.Create(ErrorCodes.PayloadTooLarge, "The request body is larger than allowed."),
             BadHttpRequestException bad => Problems.Validation("request", bad.Message),
-            // A grain lost its write race more often than it retries (MaxConflictRetries).
-            InconsistentStateException => Problems.Create(ErrorCodes.Busy, "The request kept changing under this write; retry it."),
-            // The grain lives on a node that just failed (until the cluster evicts it, a few seconds) or did
-            // not answer in time. Nothing was acknowledged; a retry, with the same Idempotency-Key, is safe.
-            OrleansMessageRejectionException or SiloUnavailableException or TimeoutException =>
-                Problems.Create(ErrorCodes.Busy, "The cluster could not reach this request right now; retry it."),
+            // A lost write race or an unreachable node: the rule the in-cluster client applies too.
+            _ when ClusterFailures.ToProblem(exception) is { } busy => Problems.Create(busy.Code, busy.Detail),
             _ => null,
         };
         if (problem is null)

@@ -93,6 +93,9 @@ public sealed class SampleProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Asks the program to stop (SIGTERM) without waiting for it.</summary>
+    public Task TerminateAsync() => Signals.TerminateAsync(_process);
+
     /// <summary>The lines of stdout not read yet, up to its end (the program closes it when it exits).</summary>
     public async Task<IReadOnlyList<string>> ReadToEndAsync(TimeSpan deadline)
     {

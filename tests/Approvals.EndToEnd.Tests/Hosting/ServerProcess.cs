@@ -195,10 +195,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             return;
         }
-        using (var term = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false }))
-        {
-            await term!.WaitForExitAsync();
-        }
+        await Signals.TerminateAsync(_process);
         using var deadline = new CancellationTokenSource(StopDeadline);
         try
         {

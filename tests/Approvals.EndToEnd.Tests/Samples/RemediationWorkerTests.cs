@@ -57,6 +57,21 @@ public abstract class RemediationWorkerTests<TServer>(TServer server, ITestOutpu
         Assert.Equal("expired", await StatusOfAsync(id, "status"));
     }
 
+    [StoreFact]
+    public async Task StoppedWhileWaiting_PrintsStopped_ExitsTwo_AndLeavesTheRequestPending()
+    {
+        await using var worker = SampleProcess.Start(Worker, server.Environment);
+        var id = await FiledAsync(worker);
+
+        await worker.TerminateAsync();
+
+        var exitCode = await worker.WaitForExitAsync(Deadline);
+        var rest = await worker.ReadToEndAsync(Deadline);
+        Assert.True(exitCode == 2, $"{Worker} exited with {exitCode}; stdout after the id: [{string.Join(", ", rest)}]{Environment.NewLine}{worker.Errors}");
+        Assert.Equal(["stopped"], rest);
+        Assert.Equal("pending", await StatusOfAsync(id, "status"));
+    }
+
     /// <summary>The worker's first line: the id of a pending "restart db-7" it filed in the server's cluster.</summary>
     private async Task<string> FiledAsync(SampleProcess worker)
     {
