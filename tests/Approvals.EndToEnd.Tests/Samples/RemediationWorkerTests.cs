@@ -65,10 +65,7 @@ public abstract class RemediationWorkerTests<TServer>(TServer server, ITestOutpu
 
         await worker.TerminateAsync();
 
-        var exitCode = await worker.WaitForExitAsync(Deadline);
-        var rest = await worker.ReadToEndAsync(Deadline);
-        Assert.True(exitCode == 2, $"{Worker} exited with {exitCode}; stdout after the id: [{string.Join(", ", rest)}]{Environment.NewLine}{worker.Errors}");
-        Assert.Equal(["stopped"], rest);
+        await EndsWithAsync(worker, "stopped", expectedExitCode: 2);
         Assert.Equal("pending", await StatusOfAsync(id, "status"));
     }
 
@@ -96,12 +93,12 @@ public abstract class RemediationWorkerTests<TServer>(TServer server, ITestOutpu
         Assert.Equal(expectedStatus, decided.Text("status"));
     }
 
-    /// <summary>The worker prints exactly <paramref name="outcome"/> after the id, and exits 0.</summary>
-    private static async Task EndsWithAsync(SampleProcess worker, string outcome)
+    /// <summary>The worker prints exactly <paramref name="outcome"/> after the id, and exits with <paramref name="expectedExitCode"/>.</summary>
+    private static async Task EndsWithAsync(SampleProcess worker, string outcome, int expectedExitCode = 0)
     {
         var exitCode = await worker.WaitForExitAsync(Deadline);
         var rest = await worker.ReadToEndAsync(Deadline);
-        Assert.True(exitCode == 0, $"{Worker} exited with {exitCode}; stdout after the id: [{string.Join(", ", rest)}]{Environment.NewLine}{worker.Errors}");
+        Assert.True(exitCode == expectedExitCode, $"{Worker} exited with {exitCode}; stdout after the id: [{string.Join(", ", rest)}]{Environment.NewLine}{worker.Errors}");
         Assert.Equal([outcome], rest);
     }
 
